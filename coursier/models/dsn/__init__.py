@@ -1,0 +1,1 @@
+"""DSN files: the norm as data, a streaming parser, a writer and the self-check."""

@@ -1,0 +1,54 @@
+"""Small DSN files for the tests, built from the samples and edited line by line."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from coursier.models.dsn import samples, writer
+from coursier.models.dsn.checks import CheckReport
+
+EMPLOYER = samples.Employer.from_seed(73282932, "SARL LES GENÊTS")
+OCTOBER = date(2026, 10, 1)
+
+
+def monthly(employees: int = 2) -> list[str]:
+    return list(writer.write(samples.monthly_dsn(EMPLOYER, OCTOBER, employees, seed=7)))
+
+
+def sick_leave() -> list[str]:
+    return list(writer.write(samples.sick_leave_signal(EMPLOYER, date(2026, 10, 12), seed=3)))
+
+
+def end_of_contract() -> list[str]:
+    return list(writer.write(samples.end_of_contract_signal(EMPLOYER, date(2026, 10, 30))))
+
+
+def set_value(lines: list[str], field_id: str, value: str, occurrence: int = 0) -> list[str]:
+    """Replace the value of the ``occurrence``-th line of ``field_id``."""
+    index = [i for i, line in enumerate(lines) if line.startswith(field_id + ",")][occurrence]
+    return [*lines[:index], f"{field_id},'{value}'", *lines[index + 1 :]]
+
+
+def drop(lines: list[str], prefix: str) -> list[str]:
+    """Remove every line starting with ``prefix`` (a field or a block id)."""
+    return [line for line in lines if not line.startswith(prefix)]
+
+
+def line_of(lines: list[str], prefix: str, occurrence: int = 0) -> int:
+    """The 1-based line number of the ``occurrence``-th line starting with ``prefix``."""
+    return [i for i, line in enumerate(lines, 1) if line.startswith(prefix)][occurrence]
+
+
+def recount(lines: list[str]) -> list[str]:
+    """Fix the S90 line count after an edit, so that a test triggers only what it means to."""
+    return set_value(lines, "S90.G00.90.001", str(len(lines)))
+
+
+def codes(report: CheckReport) -> list[str]:
+    return sorted(a.code for a in report.anomalies)
+
+
+def only(report: CheckReport, code: str):
+    found = [a for a in report.anomalies if a.code == code]
+    assert found, f"no {code} in {codes(report)}"
+    return found

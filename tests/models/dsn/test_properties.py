@@ -1,0 +1,95 @@
+"""Property tests: writer → parser round-trips, and no corruption ever crashes the checker."""
+
+from __future__ import annotations
+
+import string
+from datetime import date
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coursier.models.dsn import samples, writer
+from coursier.models.dsn.checks import check_lines
+from coursier.models.dsn.checks.anomalies import Anomaly
+from coursier.models.dsn.parser import parse
+from coursier.models.dsn.records import Employee, PayLine
+from tests.models.dsn.builders import monthly
+
+LATIN1_TEXT = st.text(
+    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"),
+    min_size=1,
+    max_size=40,
+).filter(lambda t: t.isprintable())
+
+
+@given(
+    seed=st.integers(0, 10**6),
+    employees=st.integers(0, 4),
+    month=st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 1)),
+)
+def test_samples_round_trip_and_pass_the_check(seed, employees, month):
+    employer = samples.Employer.from_seed(seed + 10**6)
+    lines = list(writer.write(samples.monthly_dsn(employer, month, employees, seed=seed)))
+    assert list(writer.write(parse(lines))) == lines
+    assert check_lines(lines).blocking == 0
+
+
+@given(family=LATIN1_TEXT, first=LATIN1_TEXT, payroll=LATIN1_TEXT)
+def test_any_latin1_text_round_trips(family, first, payroll):
+    record = Employee(family_name=family, first_names=first, payroll_number=payroll)
+    [parsed, _totals] = list(parse(writer.write([record])))
+    assert parsed == record
+
+
+@given(rate=st.decimals(min_value=0, max_value=100, places=2, allow_nan=False))
+def test_decimals_round_trip(rate):
+    [parsed, _totals] = list(parse(writer.write([PayLine(rate=rate)])))
+    assert parsed.rate == rate
+
+
+BASE = monthly(2)
+
+
+@st.composite
+def corrupted(draw):
+    lines = list(BASE)
+    for _ in range(draw(st.integers(1, 6))):
+        action = draw(st.sampled_from(["drop", "dup", "junk", "cut", "swap", "value"]))
+        index = draw(st.integers(0, len(lines) - 1)) if lines else 0
+        if not lines:
+            lines.append(draw(st.text(max_size=30)))
+        elif action == "drop":
+            del lines[index]
+        elif action == "dup":
+            lines.insert(index, lines[index])
+        elif action == "junk":
+            lines.insert(index, draw(st.text(max_size=300)))
+        elif action == "cut":
+            lines = lines[:index]
+        elif action == "swap":
+            other = draw(st.integers(0, len(lines) - 1))
+            lines[index], lines[other] = lines[other], lines[index]
+        else:
+            field_id = lines[index].split(",")[0]
+            value = draw(st.text(alphabet=string.printable + "éÃ©\x00\x85", max_size=40))
+            lines[index] = f"{field_id},'{value}'"
+    return lines
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=corrupted())
+def test_corruption_never_crashes_the_checker(lines):
+    report = check_lines(lines)
+    assert all(isinstance(a, Anomaly) and a.code and a.message for a in report.anomalies)
+    assert all(a.line is None or 1 <= a.line <= max(len(lines), 1) for a in report.anomalies)
+
+
+@settings(max_examples=200)
+@given(data=st.binary(max_size=2000))
+def test_random_bytes_never_crash_the_checker(data):
+    import io
+
+    from coursier.models.dsn.checks import check_stream
+
+    report = check_stream(io.BytesIO(data))
+    assert report.blocking >= 1  # random bytes never make a valid DSN
