@@ -1,0 +1,81 @@
+"""``coursier dsn …``: DSN files from the command line.
+
+``coursier dsn check FILE... [--json]`` is a stable contract: exit 0 when no file has a blocking
+anomaly, 1 when one has, 2 when a file cannot be read; with ``--json`` standard output carries
+only a JSON array, one object per file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from coursier.deployments.dsn_report import print_check_report
+from coursier.models.dsn.checks import CheckReport, check_stream
+
+EXIT_OK, EXIT_BLOCKING, EXIT_UNREADABLE = 0, 1, 2
+
+app = typer.Typer(help="Fichiers DSN : autocontrôle avant dépôt.", no_args_is_help=True)
+
+
+@dataclass
+class FileCheck:
+    """The self-check of one file, or why the file could not be read."""
+
+    path: Path
+    report: CheckReport | None = None
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        if self.report is None:
+            return {"file": str(self.path), "error": self.error}
+        return {"file": str(self.path), **self.report.as_dict()}
+
+
+def check_file(path: Path) -> FileCheck:
+    """Self-check one file; an unreadable file is reported, never raised."""
+    try:
+        with path.open("rb") as stream:
+            return FileCheck(path, report=check_stream(stream))
+    except IsADirectoryError:
+        return FileCheck(path, error="c'est un dossier, pas un fichier DSN")
+    except FileNotFoundError:
+        return FileCheck(path, error="fichier introuvable : vérifiez le chemin")
+    except PermissionError:
+        return FileCheck(path, error="lecture refusée : vérifiez les droits du fichier")
+    except OSError as exc:
+        return FileCheck(path, error=f"lecture impossible ({exc.strerror or exc})")
+
+
+def exit_code(checks: list[FileCheck]) -> int:
+    if any(c.report is None for c in checks):
+        return EXIT_UNREADABLE
+    if any(c.report and c.report.blocking for c in checks):
+        return EXIT_BLOCKING
+    return EXIT_OK
+
+
+@app.command("check")
+def check(
+    files: Annotated[list[Path], typer.Argument(help="Fichiers DSN à contrôler.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Un tableau JSON sur la sortie standard, seul.")
+    ] = False,
+) -> None:
+    """Autocontrôle de fichiers DSN : anomalies bloquantes et non bloquantes, par fichier."""
+    checks = [check_file(path) for path in files]
+    if as_json:
+        typer.echo(json.dumps([c.as_dict() for c in checks], ensure_ascii=False, indent=2))
+    else:
+        console = Console()
+        for item in checks:
+            if item.report is None:
+                console.print(f"[bold red]✘ {item.path}[/] : {item.error}")
+            else:
+                print_check_report(console, str(item.path), item.report)
+    raise typer.Exit(exit_code(checks))
