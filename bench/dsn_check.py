@@ -1,0 +1,103 @@
+"""Self-check speed and memory on a monthly DSN of 20,000 employees.
+
+Baseline (raw): read the file and split each line into field id and value, nothing else.
+Measured in the same run: the full self-check (``check_stream``) and the typed parser.
+Targets (issue #2): check/raw ratio ≤ 8; peak memory for 20,000 employees under 2× that for
+2,000 (the check streams: memory must not grow with the file).
+
+    .venv/bin/python bench/dsn_check.py [--employees 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from coursier.models.dsn import samples, writer
+from coursier.models.dsn.checks import check_stream
+from coursier.models.dsn.lines import decoded_lines
+from coursier.models.dsn.parser import parse
+
+
+def write_sample(folder: Path, employees: int) -> Path:
+    path = folder / f"monthly-{employees}.dsn"
+    employer = samples.Employer.from_seed(55203188)
+    records = samples.monthly_dsn(employer, date(2026, 10, 1), employees, seed=1)
+    with path.open("wb") as out:
+        for line in writer.write(records):
+            out.write(line.encode("iso-8859-1") + b"\r\n")
+    return path
+
+
+def raw_split(path: Path) -> int:
+    lines = 0
+    with path.open("rb") as stream:
+        for text in decoded_lines(stream):
+            _field_id, _, value = text.rstrip("\r\n").partition(",")
+            value = value[1:-1]
+            lines += 1
+    return lines
+
+
+def full_check(path: Path) -> int:
+    with path.open("rb") as stream:
+        report = check_stream(stream)
+    assert report.blocking == 0, report.anomalies[:3]
+    return report.employees
+
+
+def typed_parse(path: Path) -> int:
+    with path.open("rb") as stream:
+        return sum(1 for _ in parse(decoded_lines(stream)))
+
+
+def best_time(run: Callable[[Path], object], path: Path, repeat: int) -> float:
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run(path)
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
+def peak_memory(run: Callable[[Path], object], path: Path) -> int:
+    run(path)  # the norm is loaded once per process: keep it out of the comparison
+    tracemalloc.start()
+    run(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--employees", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        big = write_sample(Path(folder), args.employees)
+        small = write_sample(Path(folder), args.employees // 10)
+        lines = raw_split(big)
+        print(f"file: {args.employees} employees, {lines} lines, {big.stat().st_size / 1e6:.1f} MB")
+        raw = best_time(raw_split, big, args.repeat)
+        check = best_time(full_check, big, args.repeat)
+        typed = best_time(typed_parse, big, args.repeat)
+        print(f"raw read+split: {lines / raw:,.0f} lines/s ({raw:.2f} s)")
+        print(f"parse+check:    {lines / check:,.0f} lines/s ({check:.2f} s)")
+        print(f"typed records:  {lines / typed:,.0f} lines/s ({typed:.2f} s)")
+        small_peak = peak_memory(full_check, small)
+        big_peak = peak_memory(full_check, big)
+        print(
+            f"peak memory, check: {small_peak / 1e6:.2f} MB for {args.employees // 10} employees,"
+            f" {big_peak / 1e6:.2f} MB for {args.employees} (x{big_peak / small_peak:.2f})"
+        )
+        print(f"check/raw ratio: {check / raw:.2f}")
+
+
+if __name__ == "__main__":
+    main()
