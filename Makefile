@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 venv: $(STAMP)
+	@mkdir -p var/prefect
 
 demo: venv
 	$(BIN)/coursier demo
