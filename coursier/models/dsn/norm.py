@@ -48,7 +48,7 @@ class FieldSpec:
     label: str
     type: str  # X alphanumeric, N numeric with '.' decimals, D date DDMMYYYY
     length: int
-    options: frozenset[str] = frozenset()
+    options: dict[str, str] = field(default_factory=dict)  # allowed code → its label
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +119,7 @@ def _build_norm(version: str, data: dict) -> Norm:
                 label=spec.get("label") or spec["name"],
                 type=spec["type"],
                 length=int(spec["length"]),
-                options=frozenset(str(code) for code in spec.get("options") or ()),
+                options={str(k): str(v) for k, v in (spec.get("options") or {}).items()},
             )
     envelope = _places(data["dsnEnvelope"], ROOT)
     natures = {

@@ -27,7 +27,8 @@ def test_fields_have_type_length_and_codes():
     norm = load_norm("P26V01")
     nir = norm.fields["S21.G00.30.001"]
     assert (nir.type, nir.length) == ("X", 13)
-    assert {"01", "04", "07"} <= norm.fields["S20.G00.05.001"].options
+    assert {"01", "04", "07"} <= set(norm.fields["S20.G00.05.001"].options)
+    assert norm.fields["S20.G00.05.002"].options["03"].startswith("déclaration annule")
     assert norm.fields["S20.G00.05.005"].type == "D"
 
 

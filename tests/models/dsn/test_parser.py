@@ -117,3 +117,11 @@ def test_sample_employers_have_valid_keys():
     from stdnum.fr import siret
 
     assert siret.is_valid(samples.Employer.from_seed(123).siret)
+
+
+def test_event_period_of_signals():
+    from coursier.models.dsn.facts import event_period
+
+    assert event_period(parse(sick_leave())) == (date(2026, 10, 12), date(2026, 10, 26))
+    assert event_period(parse(end_of_contract())) == (None, date(2026, 10, 30))
+    assert event_period(parse(monthly(1))) == (None, None)
