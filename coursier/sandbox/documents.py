@@ -1,0 +1,192 @@
+"""From a deposited DSN file to the returns the platform publishes about it.
+
+The file is read once for what the returns quote (declared SIRET, nature, month, employees) and
+self-checked with :func:`coursier.models.dsn.checks.check_lines`, which stands for the
+platform's own control: blocking anomalies give a BAN (KO), otherwise a CCO (OK, or ANO when
+non-blocking anomalies remain). A monthly DSN without blocking anomaly then gets a CRM
+nominatif (94, a PAS rate per employee) and a CRM financier (93); an FCTU gets an AER (44, PDF).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from coursier.models.dsn.blocks import group_blocks
+from coursier.models.dsn.checks import CheckReport
+from coursier.models.dsn.checks.anomalies import Anomaly
+from coursier.models.dsn.lines import Line, tokenize
+from coursier.models.returns import writer
+from coursier.models.returns.rapport import BLOCKING, NON_BLOCKING, PasRate, ReturnAnomaly
+from coursier.sandbox.pdf import text_pdf
+
+MONTHLY, END_OF_CONTRACT = "01", "07"
+XML, PDF = "application/xml", "application/pdf"
+NOT_DSN_CODE = "B1-105-15"
+#: No official code is known for "declarant not authorised for this SIRET": the sandbox's own.
+NOT_AUTHORISED_CODE = "B1-HAB-01"
+
+
+@dataclass(frozen=True)
+class Employee:
+    nir: str | None
+    ntt: str | None
+    payroll_number: str | None
+
+
+@dataclass(frozen=True)
+class DepositedFile:
+    """What the returns quote from a deposited file (raw values, as declared)."""
+
+    sender_siret: str | None
+    siren: str | None
+    nic: str | None
+    nature: str | None
+    type: str | None
+    month: str | None
+    norm: str | None
+    test_or_real: str | None
+    employees: tuple[Employee, ...]
+
+    @property
+    def declared_siret(self) -> str | None:
+        """S21.G00.06.001 + S21.G00.11.001, the SIRET the declaration is for."""
+        return self.siren + self.nic if self.siren and self.nic else None
+
+
+def starts_with_s10(lines: list[str]) -> bool:
+    return bool(lines) and lines[0].startswith("S10.G00.00.")
+
+
+def read_deposited(lines: Iterable[str]) -> DepositedFile:
+    """The first value of each quoted field, and every employee, in one pass."""
+    first: dict[str, str] = {}
+    employees = []
+    for block in group_blocks(i for i in tokenize(lines) if type(i) is Line):
+        if block.block_id == "S21.G00.30":
+            employees.append(Employee(block.get("001"), block.get("020"), block.get("019")))
+        for field_id, value in block.values.items():
+            first.setdefault(field_id, value)
+    sender = first.get("S10.G00.01.001", "") + first.get("S10.G00.01.002", "")
+    return DepositedFile(
+        sender_siret=sender or None,
+        siren=first.get("S21.G00.06.001"),
+        nic=first.get("S21.G00.11.001"),
+        nature=first.get("S20.G00.05.001"),
+        type=first.get("S20.G00.05.002"),
+        month=first.get("S20.G00.05.005"),
+        norm=first.get("S10.G00.00.006"),
+        test_or_real=first.get("S10.G00.00.005"),
+        employees=tuple(employees),
+    )
+
+
+@dataclass(frozen=True)
+class PlannedReturn:
+    """A return to publish ``delay_s`` seconds after the deposit."""
+
+    nature: str
+    kind: str
+    status: str
+    delay_s: float
+    content: bytes
+    media_type: str = XML
+
+
+@dataclass(frozen=True)
+class ReturnDelays:
+    """Seconds between the deposit and each return's publication (AEE/ARE: at once)."""
+
+    aee: float = 0.0
+    bilan: float = 3.0
+    crm_nominatif: float = 6.0
+    crm_financier: float = 9.0
+    aer: float = 6.0
+
+
+def to_return_anomaly(anomaly: Anomaly, lines: list[str]) -> ReturnAnomaly:
+    """A self-check anomaly in the returns' vocabulary, with the value of its line."""
+    value = None
+    if anomaly.line and anomaly.field and 0 < anomaly.line <= len(lines):
+        field_id, _, rest = lines[anomaly.line - 1].partition(",")
+        if field_id == anomaly.field and len(rest) >= 2:
+            value = rest[1:-1] or None
+    return ReturnAnomaly(
+        code=anomaly.code,
+        category=BLOCKING if anomaly.is_blocking else NON_BLOCKING,
+        message=anomaly.message,
+        field=anomaly.field,
+        value=value,
+        line=anomaly.line,
+    )
+
+
+def plan_returns(
+    file: DepositedFile,
+    report: CheckReport,
+    lines: list[str],
+    envoi: writer.EnvoiIdentity,
+    delays: ReturnDelays,
+) -> list[PlannedReturn]:
+    """The returns after the AEE, in publication order."""
+    anomalies = [to_return_anomaly(a, lines) for a in report.anomalies]
+    declaration = writer.DeclarationIdentity(
+        siren=file.siren or "",
+        nic=file.nic or "",
+        nature=file.nature,
+        type=file.type,
+        month=file.month,
+        employees=report.employees,
+    )
+    if report.blocking:
+        ban = writer.write_bilan("BAN", envoi, declaration, anomalies)
+        return [PlannedReturn("11", "BAN", "KO", delays.bilan, ban)]
+    status = "ANO" if anomalies else "OK"
+    cco = writer.write_bilan("CCO", envoi, declaration, anomalies)
+    planned = [PlannedReturn("11", "CCO", status, delays.bilan, cco)]
+    if file.nature == MONTHLY:
+        rates = [_rate(envoi.idflux, e) for e in file.employees if e.nir or e.ntt]
+        nominatif = writer.write_crm_nominatif(envoi, declaration, _rate_id(envoi.idflux), rates)
+        financier = writer.write_crm_financier(envoi, declaration)
+        planned.append(PlannedReturn("94", "CRM nominatif", "OK", delays.crm_nominatif, nominatif))
+        planned.append(PlannedReturn("93", "CRM financier", "OK", delays.crm_financier, financier))
+    elif file.nature == END_OF_CONTRACT:
+        planned.append(PlannedReturn("44", "AER", "OK", delays.aer, _aer(file, envoi), PDF))
+    return planned
+
+
+def _rng(*parts: str) -> random.Random:
+    """A generator fixed by the parts: the same flux always gets the same rates."""
+    seed = hashlib.sha256("|".join(parts).encode()).hexdigest()
+    return random.Random(seed)  # noqa: S311 - reproducible fake rates, not security
+
+
+def _rate_id(idflux: str) -> str:
+    return str(_rng("rate-id", idflux).randrange(10**17, 10**18))
+
+
+def _rate(idflux: str, employee: Employee) -> PasRate:
+    rng = _rng("rate", idflux, employee.nir or employee.ntt or "")
+    return PasRate(
+        nir=employee.nir,
+        ntt=None if employee.nir else employee.ntt,
+        payroll_number=employee.payroll_number,
+        rate=Decimal(rng.randrange(0, 2500)) / 100,
+    )
+
+
+def _aer(file: DepositedFile, envoi: writer.EnvoiIdentity) -> bytes:
+    employee = file.employees[0] if file.employees else Employee(None, None, None)
+    return text_pdf(
+        "Attestation employeur rematérialisée (AER)",
+        [
+            f"Flux : {envoi.idflux}",
+            f"Établissement : {file.declared_siret or 'inconnu'}",
+            f"Salarié : NIR {employee.nir or employee.ntt or 'inconnu'}, "
+            f"matricule {employee.payroll_number or '-'}",
+            "Document produit par le bac à sable coursier, sans valeur légale.",
+        ],
+    )

@@ -1,0 +1,253 @@
+"""One DSN platform (Net-Entreprises or IZILIO): authentication and deposit (PROTOCOLS.md §1).
+
+``POST /authentifier/1.0/`` checks the identifiers' limits (422), the account (401 realms,
+403 locked) and answers a token with ``Expires``. ``POST /deposer-dsn/{1.0,2.0}/`` checks the
+headers (415, 406), the body (422 empty, 400 not gzip or incomplete — nothing recorded), then
+records the deposit and answers an AEE (200) or an ARE (422: not a DSN, or a SIRET the account
+may not declare for), always gzip-compressed with ``Expires`` = now + 2 minutes. Listings and
+downloads are in :mod:`.dsn_listings`, the inspection API in :mod:`.inspection`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import zlib
+from datetime import timedelta
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import PlainTextResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
+from coursier.models.dsn.checks import check_lines
+from coursier.models.dsn.lines import decoded_lines
+from coursier.models.returns import writer
+from coursier.models.returns.rapport import BLOCKING, ReturnAnomaly
+from coursier.models.returns.xml import ReturnParseError, local_name, safe_fromstring, text
+from coursier.sandbox import dsn_listings, inspection
+from coursier.sandbox.accounts import Account, LoginRefused, check_login
+from coursier.sandbox.clock import http_date
+from coursier.sandbox.documents import (
+    NOT_AUTHORISED_CODE,
+    NOT_DSN_CODE,
+    XML,
+    PlannedReturn,
+    plan_returns,
+    read_deposited,
+    starts_with_s10,
+)
+from coursier.sandbox.faults import FaultMiddleware
+from coursier.sandbox.http import (
+    PlatformError,
+    authorised_account,
+    check_version,
+    platform,
+    platform_error_response,
+)
+from coursier.sandbox.state import Deposit, PlatformState
+
+#: Field → maximum length of the authentication body (the SIRET is exactly 14 digits).
+LIMITS = {"siret": 14, "nom": 64, "prenom": 39, "motdepasse": 30, "service": 2}
+ANSWER_LIFETIME = timedelta(minutes=2)
+#: A deposited file larger than this once decompressed is refused (a gzip bomb guard).
+MAX_FILE_SIZE = 512 * 1024 * 1024
+
+router = APIRouter()
+
+
+def create_platform_app(state: PlatformState) -> FastAPI:
+    app = FastAPI(
+        title=f"Bac à sable {state.name}", docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.state.platform = state
+    app.add_exception_handler(PlatformError, platform_error_response)
+    app.include_router(router)
+    app.include_router(dsn_listings.router)
+    app.include_router(inspection.router)
+    app.add_middleware(FaultMiddleware, board=state.faults, clock=state.clock)
+    return app
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+@router.post("/authentifier/1.0/")
+async def authenticate(request: Request) -> Response:
+    if _media_type(request) not in ("application/xml", "text/xml"):
+        raise PlatformError(415, "Content-Type attendu : application/xml.")
+    try:
+        root = safe_fromstring(await request.body())
+    except ReturnParseError as exc:
+        raise PlatformError(400, f"Corps d'authentification illisible : {exc}") from None
+    if local_name(root) != "identifiants":
+        raise PlatformError(422, "Corps attendu : <identifiants>…</identifiants>.")
+    values = {name: text(root, name) or "" for name in LIMITS}
+    problems = []
+    for name, limit in LIMITS.items():
+        if not values[name]:
+            problems.append(f"{name} vide")
+        elif len(values[name]) > limit:
+            problems.append(f"{name} trop long (au plus {limit} caractères)")
+    if values["siret"] and not (len(values["siret"]) == 14 and values["siret"].isdigit()):
+        problems.append("siret : exactement 14 chiffres")
+    if problems:
+        raise PlatformError(422, "Identifiants refusés : " + ", ".join(problems) + ".")
+    state = platform(request)
+    try:
+        account = check_login(state.accounts(), **values)
+    except LoginRefused as refused:
+        headers = (
+            {"WWW-Authenticate": refused.refusal.challenge} if refused.refusal.challenge else {}
+        )
+        raise PlatformError(refused.refusal.status, refused.refusal.message, headers) from None
+    token, issued = state.issue_token(account)
+    return PlainTextResponse(token, headers={"Expires": http_date(issued.expires_at)})
+
+
+def _deposit_answer(
+    state: PlatformState, status: int, body: bytes | str, media_type: str
+) -> Response:
+    """Deposit answers are gzip-compressed and carry ``Expires`` (now + 2 minutes)."""
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    return Response(
+        gzip.compress(raw),
+        status_code=status,
+        media_type=media_type,
+        headers={
+            "Content-Encoding": "gzip",
+            "Expires": http_date(state.clock.now() + ANSWER_LIFETIME),
+        },
+    )
+
+
+def _accepts_gzip(request: Request) -> bool:
+    """No ``Accept-Encoding`` is accepted; one without gzip (or with ``gzip;q=0``) is not."""
+    header = request.headers.get("accept-encoding")
+    if header is None:
+        return True
+    for part in header.lower().split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip() in ("gzip", "*") and params.replace(" ", "") not in ("q=0", "q=0.0"):
+            return True
+    return False
+
+
+@router.post("/deposer-dsn/{version}/")
+async def deposit(request: Request, version: str) -> Response:
+    check_version(version)
+    state = platform(request)
+    try:
+        account = authorised_account(request)
+        data = await _deposited_file(request)
+    except PlatformError as error:
+        if error.status == 406:  # the client takes no gzip: answer plainly
+            return PlainTextResponse(error.message, status_code=406)
+        answer = _deposit_answer(state, error.status, error.message, "text/plain; charset=utf-8")
+        answer.headers.update(error.headers)
+        return answer
+    except ClientDisconnect:  # the body never arrived whole: nothing is recorded
+        return Response(status_code=400)
+    status, document = await run_in_threadpool(_register, state, account, data, version)
+    return _deposit_answer(state, status, document, XML)
+
+
+async def _deposited_file(request: Request) -> bytes:
+    """The decompressed DSN file of a deposit request, every header and body rule checked."""
+    if _media_type(request) != "text/plain":
+        raise PlatformError(415, "Content-Type attendu : text/plain (fichier DSN brut).")
+    if request.headers.get("content-encoding", "").strip().lower() != "gzip":
+        raise PlatformError(415, "Content-Encoding attendu : gzip (fichier compressé).")
+    if not _accepts_gzip(request):
+        raise PlatformError(
+            406, "Accept-Encoding doit accepter gzip : les réponses sont compressées."
+        )
+    body = await request.body()
+    if not body:
+        raise PlatformError(422, "Corps vide : aucun fichier DSN reçu.")
+    data = _gunzip(body)
+    if not data:
+        raise PlatformError(422, "Fichier DSN vide une fois décompressé.")
+    return data
+
+
+def _gunzip(body: bytes) -> bytes:
+    inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+    try:
+        data = inflater.decompress(body, MAX_FILE_SIZE + 1)
+    except zlib.error:
+        raise PlatformError(
+            400, "Corps annoncé gzip mais illisible : compressez le fichier en gzip."
+        ) from None
+    if len(data) > MAX_FILE_SIZE:
+        raise PlatformError(413, "Fichier trop volumineux une fois décompressé.")
+    if not inflater.eof:
+        raise PlatformError(
+            400, "Corps gzip incomplet : le transfert a été interrompu, rien n'est enregistré."
+        )
+    return data
+
+
+def _register(
+    state: PlatformState, account: Account, data: bytes, version: str
+) -> tuple[int, bytes]:
+    """Record the deposit with its returns; the status and document to answer (AEE or ARE)."""
+    # Read as the self-check reads files: ISO-8859-1, LF or CRLF (not str.splitlines, which
+    # would also split on \x85 and other characters Latin-1 text may hold).
+    lines = [line.rstrip("\r\n") for line in decoded_lines(io.BytesIO(data))]
+    now = state.clock.now()
+    idflux = state.new_idflux()
+    file = read_deposited(lines) if starts_with_s10(lines) else None
+    envoi = writer.EnvoiIdentity(
+        idflux=idflux,
+        sender_siret=(file and file.sender_siret) or account.siret,
+        declarant_siret=account.siret,
+        declarant_name=account.nom,
+        declarant_first_name=account.prenom,
+        received_at=now,
+        norm_version=file and file.norm,
+        test_or_real=file and file.test_or_real,
+    )
+    rejection = None
+    if file is None:
+        rejection = ReturnAnomaly(
+            NOT_DSN_CODE,
+            BLOCKING,
+            "Le format du fichier depot_mtom n'est pas reconnu : un fichier DSN commence par "
+            "la rubrique S10.G00.00.001.",
+        )
+    elif not account.may_declare_for(file.declared_siret):
+        rejection = ReturnAnomaly(
+            NOT_AUTHORISED_CODE,
+            BLOCKING,
+            f"Le compte {account.siret} n'est pas habilité à déclarer pour le SIRET "
+            f"{file.declared_siret or 'absent du fichier'} : demandez l'habilitation ou déposez "
+            "avec le compte de cet établissement.",
+            field="S21.G00.11.001",
+            value=file.nic,
+        )
+    if rejection is not None:
+        document = writer.write_are(envoi, [rejection])
+        planned = [PlannedReturn("10", "ARE", "KO", state.delays.aee, document)]
+    else:
+        document = writer.write_aee(envoi)
+        report = check_lines(lines)
+        planned = [
+            PlannedReturn("10", "AEE", "OK", state.delays.aee, document),
+            *plan_returns(file, report, lines, envoi, state.delays),
+        ]
+    deposit = Deposit(
+        idflux=idflux,
+        received_at=now,
+        account_siret=account.siret,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        declared_siret=file.declared_siret if file else None,
+        nature=file.nature if file else None,
+        status="KO" if rejection else "OK",
+        api_version=version,
+    )
+    state.record_deposit(deposit, planned)
+    return (422, document) if rejection else (200, document)

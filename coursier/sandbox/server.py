@@ -1,0 +1,131 @@
+"""Serve the sandbox on loopback from a background thread, for tests, the demo and benchmarks.
+
+    with SandboxServer(seed=3) as sandbox:
+        httpx.post(sandbox.url("net-entreprises") + "/authentifier/1.0/", ...)
+        sandbox.state("net-entreprises").clock.advance(60)
+
+The server binds 127.0.0.1 only (port 0: a free port), logs warnings only, and stops with the
+``with`` block, its thread joined.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+
+from coursier.sandbox.app import DSN_PLATFORMS, create_app
+from coursier.sandbox.clock import Clock
+from coursier.sandbox.documents import ReturnDelays
+from coursier.sandbox.faults import Fault, QuietCuts
+from coursier.sandbox.state import PlatformState
+
+HOST = "127.0.0.1"
+START_TIMEOUT_S = 10.0
+STOP_TIMEOUT_S = 10.0
+
+
+class SandboxServer:
+    def __init__(
+        self,
+        seed: int = 0,
+        port: int = 0,
+        return_delays: ReturnDelays = ReturnDelays(),  # noqa: B008 - frozen dataclass
+        token_lifetime_s: int = 3600,
+        latency_ms: int = 0,
+    ) -> None:
+        self.seed = seed
+        self.clock = Clock()
+        self.states = {
+            name: PlatformState(name, seed, self.clock, return_delays, token_lifetime_s)
+            for name in DSN_PLATFORMS
+        }
+        self.latency_ms = latency_ms
+        self._requested_port = port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._quiet = QuietCuts()
+        self.port: int | None = None
+        for state in self.states.values():
+            self._apply_latency(state)
+
+    def _apply_latency(self, state: PlatformState) -> None:
+        if self.latency_ms:
+            state.faults.set(Fault(route="*", latency_ms=self.latency_ms))
+
+    @property
+    def base_url(self) -> str:
+        if self.port is None:
+            raise RuntimeError("le bac à sable n'est pas démarré")
+        return f"http://{HOST}:{self.port}"
+
+    def url(self, platform: str) -> str:
+        """The base URL of one platform (``net-entreprises`` or ``izilio``)."""
+        if platform not in self.states:
+            raise KeyError(f"plateforme inconnue {platform!r} : une de {', '.join(self.states)}")
+        return f"{self.base_url}/{platform}"
+
+    def state(self, platform: str) -> PlatformState:
+        return self.states[platform]
+
+    def reset(self) -> None:
+        """Every platform back to its seeded state (the server-wide latency kept)."""
+        for state in self.states.values():
+            state.reset()
+            self._apply_latency(state)
+
+    def start(self) -> SandboxServer:
+        """Bind the port here (a taken port is a clear error at once), then serve in a thread."""
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            listener.bind((HOST, self._requested_port))
+        except OSError as exc:
+            listener.close()
+            raise RuntimeError(
+                f"le bac à sable ne peut pas écouter sur {HOST}:{self._requested_port} "
+                f"({exc.strerror}) : choisissez un autre port"
+            ) from None
+        config = uvicorn.Config(
+            create_app(self.states), log_level="warning", access_log=False, lifespan="off"
+        )
+        self._server = uvicorn.Server(config)
+        logging.getLogger("uvicorn.error").addFilter(self._quiet)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [listener]}, name="sandbox", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                listener.close()
+                raise RuntimeError(
+                    f"le bac à sable n'a pas démarré sur {HOST}:{self._requested_port}"
+                )
+            time.sleep(0.01)
+        self.port = listener.getsockname()[1]
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(STOP_TIMEOUT_S)
+        logging.getLogger("uvicorn.error").removeFilter(self._quiet)
+        self._server = self._thread = None
+        self.port = None
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
