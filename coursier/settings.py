@@ -1,5 +1,8 @@
 """coursier's settings: one model, read from ``COURSIER_*`` variables at the edge (the CLI,
-a deployment) and passed down, so that tasks never read ``os.environ`` themselves.
+a flow run started by a deployment) and passed down, so that tasks never read ``os.environ``.
+
+A leaf module at the package's top, below flows and tasks: a flow run by a deployment is an
+edge too, and must be able to read the settings without importing the deployments.
 
 Secrets do not live here: they are in Prefect Blocks. The one exception is a password inside
 ``database_url``, which is why that field stays out of the model's ``repr``.
@@ -23,6 +26,21 @@ class CoursierSettings(BaseSettings):
 
     database_url: str | None = Field(default=None, repr=False)
     """Any SQLAlchemy URL (PostgreSQL for scale); None means a SQLite file under ``home``."""
+
+    deposit_concurrency: int = Field(default=16, ge=1, le=64)
+    """How many files are deposited, and how many flux followed, at once."""
+
+    follow_poll_seconds: float = Field(default=2.0, gt=0)
+    """How long to wait between two looks at the returns of the files just deposited."""
+
+    arrival_grace_seconds: float = Field(default=120.0, ge=0)
+    """After a cut during a deposit, how long the platform's listing may take to show it:
+    past this, a deposit it does not list never arrived and may be sent again."""
+
+    @property
+    def aer_folder(self) -> Path:
+        """Where the AER of end-of-contract signals are collected, by dossier and month."""
+        return self.home / "aer"
 
     def effective_database_url(self) -> str:
         """The URL to open: ``database_url`` if set, else ``sqlite:///<home>/coursier.db``."""

@@ -1,4 +1,5 @@
-"""coursier's store: per-item outcomes and the audit trail, in SQLite or any SQLAlchemy database.
+"""coursier's store: per-item outcomes, the audit trail, the portfolio, the M2M switches and the
+deposit ledger with its returns, in SQLite or any SQLAlchemy database.
 
 Open it with ``open_store(url)`` (which migrates the schema), then work inside
 ``with store.begin() as session:``.
@@ -6,6 +7,8 @@ Open it with ``open_store(url)`` (which migrates the schema), then work inside
 
 from coursier.store.audit import append_audit, query_audit
 from coursier.store.database import Store, open_store
+from coursier.store.ledger_tables import Deposit, ReturnCursor, StoredReturn
+from coursier.store.m2m import M2MStatus, m2m_enabled, m2m_status, set_m2m
 from coursier.store.outcomes import (
     OutcomeIn,
     failed_item_keys,
@@ -13,6 +16,13 @@ from coursier.store.outcomes import (
     outcomes_of,
     record_outcomes,
     run_summary,
+)
+from coursier.store.portfolio import (
+    DossierView,
+    ImportSummary,
+    get_dossier,
+    import_portfolio,
+    list_dossiers,
 )
 from coursier.store.tables import (
     OUTCOME_STATUSES,
@@ -26,16 +36,28 @@ __all__ = [
     "OUTCOME_STATUSES",
     "AuditEvent",
     "AuditIsAppendOnly",
+    "Deposit",
+    "DossierView",
+    "ImportSummary",
     "ItemOutcome",
+    "M2MStatus",
     "OutcomeIn",
     "OutcomeStatus",
+    "ReturnCursor",
     "Store",
+    "StoredReturn",
     "append_audit",
     "failed_item_keys",
+    "get_dossier",
+    "import_portfolio",
     "latest_run_id",
+    "list_dossiers",
+    "m2m_enabled",
+    "m2m_status",
     "open_store",
     "outcomes_of",
     "query_audit",
     "record_outcomes",
     "run_summary",
+    "set_m2m",
 ]

@@ -1,4 +1,6 @@
-"""The store's tables: per-item outcomes of every run, and the append-only audit trail.
+"""The store's tables: per-item outcomes of every run, the append-only audit trail, the
+portfolio (directories, companies, dossiers) and the M2M switches. The deposit ledger lives in
+``ledger_tables``.
 
 Constraint names follow one naming convention so Alembic can alter them later (SQLite's batch
 mode needs names to find them). Timestamps are always timezone-aware UTC, on every backend.
@@ -14,6 +16,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Dialect,
+    ForeignKey,
     Index,
     MetaData,
     String,
@@ -22,8 +25,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from coursier.models.portfolio.m2m import M2M_MODULES, M2MModule
+from coursier.models.portfolio.model import PLATFORMS, Platform
 
 OutcomeStatus = Literal["ok", "failed", "skipped"]
 OUTCOME_STATUSES: tuple[OutcomeStatus, ...] = get_args(OutcomeStatus)
@@ -140,3 +146,90 @@ def _refuse_change(_mapper: Mapper[Any], _connection: Any, target: AuditEvent) -
 
 event.listen(AuditEvent, "before_update", _refuse_change)
 event.listen(AuditEvent, "before_delete", _refuse_change)
+
+
+class DataDirectoryRow(Base):
+    """A data directory of the portfolio; its code is the key that imports match on."""
+
+    __tablename__ = "data_directories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(unique=True)
+    name: Mapped[str]
+
+
+class CompanyRow(Base):
+    """A company of the portfolio, known by its SIREN, inside one data directory."""
+
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    siren: Mapped[str] = mapped_column(String(9), unique=True)
+    name: Mapped[str]
+    directory_id: Mapped[int] = mapped_column(ForeignKey("data_directories.id"), index=True)
+
+    directory: Mapped[DataDirectoryRow] = relationship()
+
+
+class DossierRow(Base):
+    """A dossier of the portfolio: a company's establishments declared on one platform."""
+
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        CheckConstraint(
+            "platform IN (" + ", ".join(f"'{p}'" for p in PLATFORMS) + ")", name="platform"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(unique=True)
+    name: Mapped[str]
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    platform: Mapped[Platform] = mapped_column(String())
+
+    company: Mapped[CompanyRow] = relationship()
+    establishments: Mapped[list[DossierEstablishment]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="DossierEstablishment.siret"
+    )
+
+    @property
+    def sirets(self) -> frozenset[str]:
+        return frozenset(e.siret for e in self.establishments)
+
+    @sirets.setter
+    def sirets(self, sirets: frozenset[str]) -> None:
+        """Keep the establishments still listed (their rows stay), drop the others, add the new."""
+        kept = [e for e in self.establishments if e.siret in sirets]
+        added = sorted(sirets - {e.siret for e in kept})
+        self.establishments = kept + [DossierEstablishment(siret=s) for s in added]
+
+
+class DossierEstablishment(Base):
+    """One establishment (SIRET) declared in a dossier."""
+
+    __tablename__ = "dossier_establishments"
+
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True
+    )
+    siret: Mapped[str] = mapped_column(String(14), primary_key=True, index=True)
+
+
+class M2MSwitch(Base):
+    """Whether an operator deposits one module (DSN, signals, FCTU) machine-to-machine.
+
+    No row means off: the seed makes the deposit optional, switched on by the user.
+    """
+
+    __tablename__ = "m2m_switches"
+    __table_args__ = (
+        CheckConstraint(
+            "module IN (" + ", ".join(f"'{m}'" for m in M2M_MODULES) + ")", name="module"
+        ),
+    )
+
+    operator: Mapped[str] = mapped_column(primary_key=True)
+    module: Mapped[M2MModule] = mapped_column(String(), primary_key=True)
+    enabled: Mapped[bool]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from coursier.deployments.settings import CoursierSettings
+from coursier.settings import CoursierSettings
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,132 @@
+"""``coursier portfolio …``: the firm's directories, companies and dossiers.
+
+``import FILE`` is all or nothing: a file with any problem imports nothing, lists every problem
+on standard error (file, line or path, field, what to do) and exits 2. Importing the same file
+again changes nothing. Each import is audited with the file's sha256.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Literal, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from coursier.models.portfolio import PortfolioError, PortfolioFormat, load_portfolio
+from coursier.settings import CoursierSettings
+from coursier.store import append_audit, import_portfolio, list_dossiers, open_store
+
+EXIT_BAD_INPUT = 2
+_FORMAT_OF_SUFFIX: dict[str, PortfolioFormat] = {".csv": "csv", ".yaml": "yaml", ".yml": "yaml"}
+
+app = typer.Typer(
+    help="Portefeuille : répertoires de données, sociétés et dossiers gérés.",
+    no_args_is_help=True,
+)
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(help="Fichier CSV ou YAML du portefeuille.")],
+    fmt: Annotated[
+        Literal["csv", "yaml"] | None,
+        typer.Option("--format", help="csv ou yaml (par défaut : selon l'extension)."),
+    ] = None,
+) -> None:
+    """Importe (ou met à jour) le portefeuille ; rien n'est importé si le fichier a un défaut."""
+    errors = Console(stderr=True, soft_wrap=True)
+    fmt = fmt or _FORMAT_OF_SUFFIX.get(file.suffix.lower())
+    if fmt is None:
+        _fail(errors, f"{file} : extension inconnue, précisez --format csv ou --format yaml")
+    data = _read(errors, file)
+    try:
+        portfolio = load_portfolio(_decode(errors, file, data), file.name, fmt)
+    except PortfolioError as exc:
+        count = len(exc.problems)
+        errors.print(
+            f"[bold red]✘[/] {escape(str(file))} : {count} problème(s), rien n'est importé"
+        )
+        for problem in exc.problems:
+            errors.print(f"  • {problem}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    with open_store(CoursierSettings().effective_database_url()) as store, store.begin() as s:
+        summary = import_portfolio(s, portfolio)
+        append_audit(
+            s,
+            actor=getpass.getuser(),
+            action="portfolio.import",
+            subject=file.name,
+            outcome="ok",
+            details={**asdict(summary), "sha256": hashlib.sha256(data).hexdigest()},
+        )
+    Console().print(
+        f"[green]✔[/] {escape(file.name)} : {summary.created} créé(s), "
+        f"{summary.updated} modifié(s), {summary.unchanged} inchangé(s) "
+        "(répertoires, sociétés et dossiers)"
+    )
+
+
+@app.command("list")
+def list_command(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Un tableau JSON sur la sortie standard, seul.")
+    ] = False,
+) -> None:
+    """Liste les dossiers du portefeuille, avec leur société, leur répertoire et leurs SIRET."""
+    with open_store(CoursierSettings().effective_database_url()) as store, store.begin() as s:
+        dossiers = list_dossiers(s)
+    if as_json:
+        typer.echo(json.dumps([asdict(d) for d in dossiers], ensure_ascii=False, indent=2))
+        return
+    console = Console()
+    if not dossiers:
+        console.print("Aucun dossier : importez le portefeuille avec `coursier portfolio import`.")
+        return
+    table = Table()
+    for header in ("Dossier", "Nom", "Société", "SIREN", "Répertoire", "SIRET", "Plateforme"):
+        table.add_column(header, overflow="fold")
+    for d in dossiers:
+        table.add_row(
+            d.code,
+            d.name,
+            d.company_name,
+            d.siren,
+            d.directory_code,
+            "\n".join(d.sirets),
+            d.platform,
+        )
+    console.print(table)
+
+
+def _read(errors: Console, file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except IsADirectoryError:
+        _fail(errors, f"{file} : c'est un dossier, pas un fichier")
+    except FileNotFoundError:
+        _fail(errors, f"{file} : fichier introuvable, vérifiez le chemin")
+    except OSError as exc:
+        _fail(errors, f"{file} : lecture impossible ({exc.strerror or exc})")
+
+
+def _decode(errors: Console, file: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _fail(
+            errors,
+            f"{file} : octet {exc.start} illisible en UTF-8 ; enregistrez le fichier en UTF-8 "
+            "(dans Excel : « CSV UTF-8 »)",
+        )
+
+
+def _fail(errors: Console, message: str) -> NoReturn:
+    errors.print(f"[bold red]✘[/] {escape(message)}", highlight=False)
+    raise typer.Exit(EXIT_BAD_INPUT)

@@ -1,0 +1,283 @@
+"""Deposits of DSN files and what their returns make of them: states, control rows, reconciling.
+
+A deposit goes through the states of :class:`DepositState`; the control table shows the four of
+the M2M help page (:class:`ControlState`): accepted, anomalies to check, rejected (blocking),
+not deposited M2M. The state after the deposit is read from the returns: the bilan (nature 11,
+BAN or CCO) decides, an AER (nature 44) is noted for end-of-contract signals.
+
+Reconciling answers "did this deposit arrive?" after a cut or a crash around the POST, from the
+platform's listing, before anything is sent again (nothing lost, nothing twice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+BILAN_NATURE = "11"
+AER_NATURE = "44"
+FCTU_NATURE = "07"
+
+
+class DepositState(StrEnum):
+    BLOCKED = "blocked"  # the self-check found blocking anomalies: not deposited
+    REFUSED = "refused"  # refused before any network call (SIREN of another dossier, …)
+    NOT_DEPOSITED_M2M = "not_deposited_m2m"  # M2M off for the operator and module
+    SENDING = "sending"  # written before the POST: if it stays so, the POST's fate is unknown
+    UNKNOWN = "unknown"  # the POST failed mid-way: reconcile through the listing first
+    DEPOSITED = "deposited"  # AEE received, waiting for the bilan
+    ACCEPTED = "accepted"
+    ANOMALIES = "anomalies"  # accepted with non-blocking anomalies to check
+    REJECTED = "rejected"  # ARE at deposit or BAN KO
+
+    @property
+    def in_flight(self) -> bool:
+        """Sent or being sent, and not yet known to be final."""
+        return self in (DepositState.SENDING, DepositState.UNKNOWN, DepositState.DEPOSITED)
+
+    @property
+    def needs_reconciling(self) -> bool:
+        return self in (DepositState.SENDING, DepositState.UNKNOWN)
+
+
+class ControlState(StrEnum):
+    """The four icons of the deposit control table."""
+
+    ACCEPTED = "accepted"
+    TO_CHECK = "to_check"
+    REJECTED = "rejected"
+    NOT_DEPOSITED_M2M = "not_deposited_m2m"
+
+
+CONTROL_STATE_OF: dict[DepositState, ControlState] = {
+    DepositState.ACCEPTED: ControlState.ACCEPTED,
+    DepositState.ANOMALIES: ControlState.TO_CHECK,
+    DepositState.DEPOSITED: ControlState.TO_CHECK,
+    DepositState.SENDING: ControlState.TO_CHECK,
+    DepositState.UNKNOWN: ControlState.TO_CHECK,
+    DepositState.BLOCKED: ControlState.REJECTED,
+    DepositState.REFUSED: ControlState.REJECTED,
+    DepositState.REJECTED: ControlState.REJECTED,
+    DepositState.NOT_DEPOSITED_M2M: ControlState.NOT_DEPOSITED_M2M,
+}
+
+CONTROL_LABELS: dict[ControlState, str] = {
+    ControlState.ACCEPTED: "DSN acceptée",
+    ControlState.TO_CHECK: "À contrôler",
+    ControlState.REJECTED: "Refusée / erreur bloquante",
+    ControlState.NOT_DEPOSITED_M2M: "Non déposée en M2M",
+}
+
+MESSAGE_ACCEPTED = "La DSN a été acceptée"
+MESSAGE_ANOMALIES = "Des anomalies ont été détectées"
+MESSAGE_BLOCKING = "Présence d'erreur(s) bloquante(s) !"
+MESSAGE_WAITING = "En attente des comptes-rendus"
+MESSAGE_AER = "Une AER est disponible"
+
+
+@dataclass(frozen=True)
+class ReturnFact:
+    """What one stored return says, as far as the deposit's state goes."""
+
+    nature: str
+    status: str  # OK, KO, ANO
+    published_at: datetime | None = None
+    message: str | None = None  # the platform's own words (first anomaly), if any
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: DepositState
+    message: str
+    aer_available: bool = False
+    final: bool = False
+
+
+def verdict_from_returns(declaration_nature: str, returns: Iterable[ReturnFact]) -> Verdict:
+    """The state of a deposited file from its returns (the newest bilan decides)."""
+    returns = list(returns)
+    bilans = sorted(
+        (r for r in returns if r.nature == BILAN_NATURE),
+        key=lambda r: r.published_at or datetime.min,
+    )
+    aer = any(r.nature == AER_NATURE for r in returns)
+    if not bilans:
+        return Verdict(DepositState.DEPOSITED, MESSAGE_WAITING, aer_available=aer)
+    bilan = bilans[-1]
+    if bilan.status == "KO":
+        state, message = DepositState.REJECTED, bilan.message or MESSAGE_BLOCKING
+    elif bilan.status == "ANO" or any(r.status == "ANO" for r in returns):
+        state, message = DepositState.ANOMALIES, MESSAGE_ANOMALIES
+    else:
+        state, message = DepositState.ACCEPTED, MESSAGE_ACCEPTED
+    if aer:
+        message = f"{message} — {MESSAGE_AER}"
+    waits_for_aer = (
+        declaration_nature == FCTU_NATURE and not aer and state is not DepositState.REJECTED
+    )
+    return Verdict(state, message, aer_available=aer, final=not waits_for_aer)
+
+
+@dataclass(frozen=True)
+class InFlightDeposit:
+    """A ledger row whose POST may or may not have reached the platform."""
+
+    deposit_id: int
+    sent_at: datetime
+    siret: str | None
+    month: date | None
+    nature: str | None
+
+
+@dataclass(frozen=True)
+class ListedDeposit:
+    """A deposit the platform lists and the ledger does not know, with what its bilan says."""
+
+    idflux: str
+    deposited_at: datetime | None
+    siret: str | None = None
+    month: date | None = None
+    nature: str | None = None
+
+
+@dataclass
+class Reconciliation:
+    matched: dict[int, str] = field(default_factory=dict)  # deposit id → idflux
+    not_arrived: list[int] = field(default_factory=list)
+    undecided: list[int] = field(default_factory=list)
+
+
+#: The platform stamps a deposit when it receives it: shortly after we wrote "sending".
+CLOCK_SKEW = timedelta(seconds=30)
+ARRIVAL_GRACE = timedelta(minutes=2)
+
+
+def reconcile(
+    in_flight: Sequence[InFlightDeposit],
+    listed: Sequence[ListedDeposit],
+    now: datetime,
+    grace: timedelta = ARRIVAL_GRACE,
+) -> Reconciliation:
+    """Match unknown deposits to unclaimed listed ones; say which surely never arrived.
+
+    A listed deposit is plausible for a row when it was received between the row's "sending"
+    time (less the clock skew) and the arrival grace after it, and when its bilan, if already
+    known, names the same SIRET, month and nature. A row with exactly one plausible candidate,
+    itself plausible for no other row, is matched. A row with none once the grace has passed
+    never arrived and may be sent again. Anything else waits for more returns.
+    """
+    plausible = {
+        row.deposit_id: [d for d in listed if _plausible(row, d, grace)] for row in in_flight
+    }
+    claims: dict[str, int] = {}
+    for candidates in plausible.values():
+        for candidate in candidates:
+            claims[candidate.idflux] = claims.get(candidate.idflux, 0) + 1
+    result = Reconciliation()
+    for row in in_flight:
+        candidates = plausible[row.deposit_id]
+        if len(candidates) == 1 and claims[candidates[0].idflux] == 1:
+            result.matched[row.deposit_id] = candidates[0].idflux
+        elif not candidates and now > row.sent_at + grace:
+            result.not_arrived.append(row.deposit_id)
+        else:
+            result.undecided.append(row.deposit_id)
+    return result
+
+
+def _plausible(row: InFlightDeposit, listed: ListedDeposit, grace: timedelta) -> bool:
+    if listed.deposited_at is not None and not (
+        row.sent_at - CLOCK_SKEW <= listed.deposited_at <= row.sent_at + max(grace, CLOCK_SKEW)
+    ):
+        return False
+    return all(
+        mine is None or theirs is None or mine == theirs
+        for mine, theirs in (
+            (row.siret, listed.siret),
+            (row.month, listed.month),
+            (row.nature, listed.nature),
+        )
+    )
+
+
+class Action(StrEnum):
+    """What to do with a checked file."""
+
+    BLOCK = "block"  # blocking anomalies: record them, send nothing
+    REFUSE = "refuse"  # not this dossier's company: send nothing
+    SKIP_M2M = "skip_m2m"  # M2M off for the operator and module
+    KEEP = "keep"  # the ledger already has this very file, final: it is never sent again
+    FOLLOW = "follow"  # already deposited, not final: only its returns are looked at
+    RECONCILE = "reconcile"  # a previous POST of this file has an unknown fate
+    DEPOSIT = "deposit"
+
+
+@dataclass(frozen=True)
+class Plan:
+    action: Action
+    message: str
+
+
+def plan_deposit(
+    *,
+    blocking: int,
+    siret: str | None,
+    dossier_siren: str,
+    dossier_sirets: Sequence[str],
+    m2m_on: bool,
+    ledger_state: DepositState | None,
+) -> Plan:
+    """Decide, before any network call, what happens to one checked file of a dossier."""
+    if ledger_state is not None:
+        if ledger_state.needs_reconciling:
+            return Plan(Action.RECONCILE, "Dépôt précédent au sort inconnu : rapprochement d'abord")
+        if ledger_state is DepositState.DEPOSITED:
+            return Plan(Action.FOLLOW, "Fichier déjà déposé : suivi de ses retours")
+        if ledger_state in (DepositState.ACCEPTED, DepositState.ANOMALIES):
+            return Plan(Action.KEEP, "Fichier déjà déposé : il ne sera jamais renvoyé")
+        if ledger_state is DepositState.REJECTED:
+            return Plan(
+                Action.KEEP,
+                "Fichier déjà rejeté par la plateforme : corrigez-le avant de le redéposer",
+            )
+    if blocking:
+        return Plan(Action.BLOCK, MESSAGE_BLOCKING)
+    if not siret or siret[:9] != dossier_siren:
+        return Plan(
+            Action.REFUSE,
+            f"Le SIRET déclaré {siret or '(absent)'} n'appartient pas à l'entreprise du dossier "
+            f"(SIREN {dossier_siren}) : vérifiez le dossier choisi ou le fichier",
+        )
+    if dossier_sirets and siret not in dossier_sirets:
+        return Plan(
+            Action.REFUSE,
+            f"L'établissement {siret} n'est pas rattaché au dossier : ajoutez-le au portefeuille "
+            "(coursier portfolio import) ou vérifiez le fichier",
+        )
+    if not m2m_on:
+        return Plan(Action.SKIP_M2M, "DSN non déposée en M2M (dépôt M2M désactivé pour ce module)")
+    return Plan(Action.DEPOSIT, "")
+
+
+OUTCOME_OF_STATE: dict[DepositState, str] = {
+    DepositState.ACCEPTED: "ok",
+    DepositState.ANOMALIES: "ok",
+    DepositState.DEPOSITED: "ok",  # sent; its returns are left to the returns control
+    DepositState.NOT_DEPOSITED_M2M: "skipped",
+    DepositState.BLOCKED: "failed",
+    DepositState.REFUSED: "failed",
+    DepositState.REJECTED: "failed",
+    DepositState.SENDING: "failed",
+    DepositState.UNKNOWN: "failed",
+}
+
+
+def run_outcome(state: DepositState, kept: bool) -> str:
+    """A file's outcome in a run from its state at the end: ok, failed (to redo) or skipped.
+
+    A file kept as it was (accepted in an earlier run) is skipped: this run did nothing to it.
+    """
+    outcome = OUTCOME_OF_STATE[state]
+    return "skipped" if kept and outcome == "ok" else outcome
