@@ -1,0 +1,147 @@
+"""What every HTTP connector shares: the retry policy, waits read from headers, the translation
+of httpx's exceptions, and body excerpts with secrets masked.
+
+Retries are for idempotent requests only (authentication, reads, downloads) and only on
+:class:`TransportError`; a wait asked by the platform (``Retry-After``, or ``Expires`` on a 429)
+is honoured up to ``RetryPolicy.max_wait``, otherwise the backoff doubles from ``backoff``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+
+from coursier.connectors.errors import PayloadError, TransportError
+
+logger = logging.getLogger(__name__)
+
+EXCERPT_LENGTH = 200
+MASK = "***"
+#: Some answers come gzip-compressed without saying so; none of ours is anywhere near this.
+MAX_INFLATED = 16 * 1024 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long an idempotent request is tried again on a transport error."""
+
+    attempts: int = 5
+    """Tries in all, the first included."""
+    max_wait: float = 120.0
+    """Longest single wait, in seconds, even when the platform asks for more."""
+    backoff: float = 1.0
+    """First wait when the platform says nothing; doubled at each further try."""
+
+    def wait(self, state: RetryCallState) -> float:
+        """Seconds before the next try: the platform's ``retry_after`` or the backoff, capped."""
+        error = state.outcome.exception() if state.outcome else None
+        asked = getattr(error, "retry_after", None)
+        if asked is not None:
+            return min(max(asked, 0.0), self.max_wait)
+        return min(self.backoff * 2 ** (state.attempt_number - 1), self.max_wait)
+
+    def retrying(self, sleep: Callable[[float], None] = time.sleep) -> Retrying:
+        """A fresh tenacity controller (one per call: they keep per-call state)."""
+        return Retrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=self.wait,
+            retry=retry_if_exception_type(TransportError),
+            sleep=sleep,
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+
+
+def _log_retry(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    wait = state.next_action.sleep if state.next_action else 0.0
+    logger.warning(
+        "essai %d échoué (%s) : nouvel essai dans %.1f s", state.attempt_number, error, wait
+    )
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def http_date(value: str | None) -> datetime | None:
+    """An HTTP date header (``Expires``) as an aware datetime; None if absent or not a date."""
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def asked_delay(headers: httpx.Headers, now: datetime) -> float | None:
+    """Seconds the platform asks to wait: ``Retry-After`` (seconds or date), else ``Expires``."""
+    retry_after = headers.get("Retry-After", "").strip()
+    if retry_after.isdigit():
+        return float(retry_after)
+    moment = http_date(retry_after) or http_date(headers.get("Expires"))
+    if moment is None:
+        return None
+    return max((moment - now).total_seconds(), 0.0)
+
+
+def transport_error(exc: httpx.RequestError) -> TransportError:
+    """Our error for one of httpx's: what happened, in French, without the request's content."""
+    if isinstance(exc, httpx.TimeoutException):
+        what = "délai d'attente dépassé"
+    elif isinstance(exc, httpx.ConnectError):
+        what = "connexion impossible"
+    elif isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        what = "connexion coupée en cours d'échange"
+    elif isinstance(exc, httpx.DecodingError):
+        what = "réponse tronquée ou mal compressée"
+    else:
+        what = "erreur de transport"
+    return TransportError(
+        f"{what} avec {exc.request.url.host} ({type(exc).__name__}) : "
+        "vérifiez la connexion réseau, puis réessayez"
+    )
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def excerpt(body: bytes, secrets: Iterable[str], length: int = EXCERPT_LENGTH) -> str:
+    """The start of a response body for an error message, every secret masked first."""
+    text = body.decode("utf-8", errors="replace")
+    for secret in secrets:
+        if secret:
+            for form in {secret, _xml_escaped(secret)}:
+                text = text.replace(form, MASK)
+    text = _SPACES.sub(" ", text).strip()
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _xml_escaped(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def gunzip(body: bytes) -> bytes:
+    """``body``, inflated when it is gzip that httpx did not decode (no ``Content-Encoding``);
+    bounded, so that a compression bomb is a :class:`PayloadError`, not a full memory."""
+    if not body.startswith(GZIP_MAGIC):
+        return body
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        plain = inflater.decompress(body, MAX_INFLATED)
+    except zlib.error as exc:
+        raise PayloadError(f"{PayloadError.advice} (réponse gzip illisible)") from exc
+    if inflater.unconsumed_tail:
+        raise PayloadError(f"{PayloadError.advice} (réponse décompressée trop grande)")
+    return plain
