@@ -8,7 +8,7 @@ export PREFECT_HOME := $(CURDIR)/var/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv demo test lint bench ui clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ test: lint
 
 bench: venv
 	$(BIN)/python bench/dsn_check.py
+	$(BIN)/python bench/dsn_deposit.py
+
+# The Prefect UI over the runs kept under var/prefect (the demo's among them).
+ui: venv
+	$(BIN)/prefect server start --host 127.0.0.1 --port 4200
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

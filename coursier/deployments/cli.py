@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 from rich.console import Console
 
-from coursier.deployments import dsn_cli
+from coursier.deployments import (
+    credentials_cli,
+    dsn_cli,
+    m2m_cli,
+    portfolio_cli,
+    runs_cli,
+    sandbox_cli,
+)
 from coursier.deployments.demo import run_demo
-from coursier.deployments.settings import CoursierSettings
+from coursier.settings import CoursierSettings
+
+#: Without a terminal (make's output piped, a log file), tables are laid out this wide.
+WIDE = 160
 
 app = typer.Typer(
     name="coursier",
@@ -16,9 +28,16 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(dsn_cli.app, name="dsn")
+app.add_typer(portfolio_cli.app, name="portfolio")
+app.add_typer(credentials_cli.app, name="credentials")
+app.add_typer(m2m_cli.app, name="m2m")
+app.command("sandbox")(sandbox_cli.sandbox)
+app.command("audit")(runs_cli.audit)
+app.command("rerun")(runs_cli.rerun)
+app.command("serve")(runs_cli.serve)
 
 
 @app.command("demo")
 def demo() -> None:
     """Démonstration : fichiers DSN d'un mois, contrôlés comme avant un dépôt."""
-    run_demo(CoursierSettings().home, Console())
+    run_demo(CoursierSettings().home, Console(width=None if sys.stdout.isatty() else WIDE))

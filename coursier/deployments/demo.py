@@ -1,70 +1,174 @@
-"""``make demo``: the self-check run on a payroll bureau's month of files, as a user sees it."""
+"""``make demo``: a payroll bureau's month, deposited machine-to-machine to the sandbox.
+
+Starts the sandbox and a local Prefect server, sets up three dossiers (credentials at two
+scopes, M2M on for DSN and FCTU, off for signals), writes the month's files (one of each
+nature, one with a blocking error, one test file with a notice), runs the deposit flow for each
+dossier and the returns control, then prints the control table and where to look in the UI.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import getpass
+import os
+import shutil
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 from rich.console import Console
 
-from coursier.deployments.dsn_cli import check_file
+from coursier.deployments.control_cli import load_rows, print_rows
 from coursier.deployments.dsn_report import print_check_report
+from coursier.deployments.local_prefect import local_prefect_server
+from coursier.deployments.sandbox_world import Declarant, WorldDossier, install_world
 from coursier.models.dsn import samples, writer
+from coursier.models.dsn.checks import check_stream
 from coursier.models.dsn.records import Contract, Employee, Envoi, Record
+from coursier.sandbox.documents import ReturnDelays
+from coursier.sandbox.server import SandboxServer
+from coursier.settings import CoursierSettings
+from coursier.store import open_store
 
 OCTOBER = date(2026, 10, 1)
-BOULANGERIE = samples.Employer.from_seed(41287553, "BOULANGERIE DU MARCHÉ")
-GARAGE = samples.Employer.from_seed(63318272, "GARAGE DES ÉTANGS")
-CABINET = samples.Employer.from_seed(82290941, "CABINET D'ARCHITECTES")
+BAKERY = WorldDossier(
+    "BOUL-01",
+    "Boulangerie du marché",
+    samples.Employer.from_seed(41287553, "BOULANGERIE DU MARCHÉ"),
+)
+GARAGE = WorldDossier(
+    "GAR-02", "Garage des étangs", samples.Employer.from_seed(63318272, "GARAGE DES ÉTANGS")
+)
+ARCHITECTS = WorldDossier(
+    "ARCH-03",
+    "Cabinet d'architectes",
+    samples.Employer.from_seed(82290941, "CABINET D'ARCHITECTES"),
+)
+BUREAU = Declarant(samples.Employer.from_seed(55203188).siret, "DURAND", "Claire")
+GARAGE_OWN = Declarant(GARAGE.employer.siret, "MARTIN", "Paul")
+DEMO_DELAYS = ReturnDelays(aee=0, bilan=1, crm_nominatif=2, crm_financier=3, aer=2)
 
 
-def demo_files() -> dict[str, Iterable[Record]]:
-    """The files of the demo: one of each nature, one blocking error, one notice."""
+def demo_files() -> dict[WorldDossier, dict[str, Iterable[Record]]]:
+    """Each dossier's files of the month."""
     return {
-        "boulangerie-dsn-2026-10.dsn": samples.monthly_dsn(BOULANGERIE, OCTOBER, 12, seed=1),
-        "boulangerie-arret-2026-10-14.dsn": samples.sick_leave_signal(
-            BOULANGERIE, date(2026, 10, 14), seed=2
-        ),
-        "garage-fctu-2026-10-31.dsn": samples.end_of_contract_signal(
-            GARAGE, date(2026, 10, 31), seed=3
-        ),
-        "garage-dsn-2026-10.dsn": _with_blocking_errors(
-            samples.monthly_dsn(GARAGE, OCTOBER, 6, seed=4)
-        ),
-        "cabinet-dsn-2026-10.dsn": _as_test_file(samples.monthly_dsn(CABINET, OCTOBER, 4, seed=5)),
+        BAKERY: {
+            "dsn-2026-10.dsn": samples.monthly_dsn(BAKERY.employer, OCTOBER, 12, seed=1),
+            "arret-2026-10-14.dsn": samples.sick_leave_signal(
+                BAKERY.employer, date(2026, 10, 14), seed=2
+            ),
+        },
+        GARAGE: {
+            "fctu-2026-10-31.dsn": samples.end_of_contract_signal(
+                GARAGE.employer, date(2026, 10, 31), seed=3
+            ),
+            "dsn-2026-10.dsn": with_blocking_errors(
+                samples.monthly_dsn(GARAGE.employer, OCTOBER, 6, seed=4)
+            ),
+        },
+        ARCHITECTS: {
+            "dsn-2026-10-essai.dsn": as_test_file(
+                samples.monthly_dsn(ARCHITECTS.employer, OCTOBER, 4, seed=5)
+            ),
+        },
     }
 
 
-def write_demo_files(folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, records in demo_files().items():
-        path = folder / name
-        path.write_bytes(writer.write_bytes(records, newline="\r\n"))
-        paths.append(path)
-    return paths
+def write_demo_files(folder: Path) -> dict[str, Path]:
+    """Write each dossier's files under ``folder/<dossier>/``; the inbox of each dossier."""
+    inboxes = {}
+    for dossier, files in demo_files().items():
+        inbox = folder / dossier.code
+        inbox.mkdir(parents=True, exist_ok=True)
+        for name, records in files.items():
+            (inbox / name).write_bytes(writer.write_bytes(records, newline="\r\n"))
+        inboxes[dossier.code] = inbox
+    return inboxes
 
 
 def run_demo(home: Path, console: Console) -> int:
-    """Write the demo files under ``home`` and self-check them; the number of blocked files."""
-    folder = home / "demo" / "depot"
-    console.print(f"[bold]Autocontrôle DSN[/] des fichiers du mois, dans {folder}")
-    blocked = 0
-    for path in write_demo_files(folder):
-        item = check_file(path)
-        assert item.report is not None  # written just now
-        print_check_report(console, path.name, item.report)
-        blocked += not item.report.can_be_deposited
-    console.print(
-        f"\n{blocked} fichier(s) à corriger avant dépôt ; les autres peuvent être déposés."
-        "\nRelancez le contrôle sur vos propres fichiers : coursier dsn check FICHIER... [--json]"
-    )
-    return blocked
+    """Run the whole demo under ``home``; the number of dossiers whose run did not complete."""
+    from coursier.flows.dsn_deposit import dsn_deposit
+    from coursier.flows.dsn_returns import dsn_returns
+
+    work = home / "demo"
+    shutil.rmtree(work, ignore_errors=True)
+    with _coursier_home(work):
+        return _run(work, home, console, dsn_deposit, dsn_returns)
 
 
-def _with_blocking_errors(records: Iterable[Record]) -> Iterator[Record]:
+@contextmanager
+def _coursier_home(work: Path) -> Iterator[None]:
+    """Point the flow runs at the demo's own state (they read their settings from the
+    environment), and put the environment back afterwards."""
+    previous = os.environ.get("COURSIER_HOME")
+    os.environ["COURSIER_HOME"] = str(work)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["COURSIER_HOME"]
+        else:
+            os.environ["COURSIER_HOME"] = previous
+
+
+def _run(work: Path, home: Path, console: Console, dsn_deposit, dsn_returns) -> int:
+    settings = CoursierSettings()
+    operator = getpass.getuser()
+    console.print("[bold]coursier — dépôt DSN machine à machine[/] (bac à sable : rien de réel)")
+    with (
+        SandboxServer(seed=1, return_delays=DEMO_DELAYS) as sandbox,
+        local_prefect_server(home / "prefect") as api,
+    ):
+        console.print(
+            f"· Plateformes simulées : {sandbox.url('net-entreprises')}, {sandbox.url('izilio')}"
+        )
+        with open_store(settings.effective_database_url()) as store:
+            text = install_world(
+                store,
+                sandbox,
+                [BAKERY, GARAGE, ARCHITECTS],
+                bureau=BUREAU,
+                dossier_declarants={GARAGE.code: GARAGE_OWN},
+                operator=operator,
+                m2m_on=["dsn", "fctu"],
+            )
+        (work / "portefeuille.yaml").write_text(text, "utf-8")
+        console.print(f"· Portefeuille : 3 dossiers importés depuis {work / 'portefeuille.yaml'}")
+        console.print(
+            f"· Identifiants : ceux du cabinet pour toute l'application ; le dossier {GARAGE.code}"
+            " a les siens, prioritaires"
+        )
+        console.print(f"· Dépôt M2M de {operator} : DSN et FCTU activés, signalements désactivés")
+        inboxes = write_demo_files(work / "depot")
+        failures = 0
+        for code, inbox in inboxes.items():
+            _show_blocked(console, inbox)
+            state = dsn_deposit(
+                dossier=code,
+                inbox=str(inbox),
+                operator=operator,
+                follow_returns_minutes=0.5,
+                return_state=True,
+            )
+            console.print(f"· Dépôt du dossier {code} : {state.name} — {state.message}")
+            failures += not state.is_completed()
+        state = dsn_returns(operator=operator, return_state=True)
+        console.print(f"· Contrôle des retours : {state.name} — {state.message}")
+        print_rows(console, load_rows(settings=settings))
+        for pdf in sorted(settings.aer_folder.rglob("*.pdf")):
+            console.print(f"  AER : {pdf}")
+        _flush_logs_to_api()
+        console.print(
+            f"\nLes exécutions, leurs journaux et les tableaux de contrôle (artefacts "
+            f"dsn-control-<dossier>) sont dans Prefect ({api.removesuffix('/api')} pendant la "
+            "démo ; ensuite : make ui). Piste d'audit : coursier audit."
+        )
+    return failures
+
+
+def with_blocking_errors(records: Iterable[Record]) -> Iterator[Record]:
     """A contract without its number and an employee whose NIR has a month 13."""
     for record in records:
         if isinstance(record, Contract) and record.number == "C000002":
@@ -74,8 +178,24 @@ def _with_blocking_errors(records: Iterable[Record]) -> Iterator[Record]:
         yield record
 
 
-def _as_test_file(records: Iterable[Record]) -> Iterator[Record]:
+def as_test_file(records: Iterable[Record]) -> Iterator[Record]:
     for record in records:
         if isinstance(record, Envoi):
             record = dataclasses.replace(record, test_or_real="01")
         yield record
+
+
+def _show_blocked(console: Console, inbox: Path) -> None:
+    """The self-check's report of the files that will not leave, so that they can be fixed."""
+    for path in sorted(inbox.glob("*.dsn")):
+        with path.open("rb") as stream:
+            report = check_stream(stream)
+        if not report.can_be_deposited:
+            print_check_report(console, f"{inbox.name}/{path.name}", report)
+
+
+def _flush_logs_to_api() -> None:
+    """Send the last log lines before the local server stops (else: "Error logging to API")."""
+    from prefect.logging.handlers import APILogHandler
+
+    APILogHandler().flush()

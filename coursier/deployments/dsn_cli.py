@@ -15,12 +15,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from coursier.deployments.control_cli import control, load_rows, print_rows
 from coursier.deployments.dsn_report import print_check_report
 from coursier.models.dsn.checks import CheckReport, check_stream
 
 EXIT_OK, EXIT_BLOCKING, EXIT_UNREADABLE = 0, 1, 2
 
-app = typer.Typer(help="Fichiers DSN : autocontrôle avant dépôt.", no_args_is_help=True)
+app = typer.Typer(help="DSN : autocontrôle, dépôt M2M, contrôle des retours.", no_args_is_help=True)
 
 
 @dataclass
@@ -79,3 +80,50 @@ def check(
             else:
                 print_check_report(console, str(item.path), item.report)
     raise typer.Exit(exit_code(checks))
+
+
+app.command("control")(control)
+
+
+@app.command("deposit")
+def deposit(
+    dossier: Annotated[str, typer.Argument(help="Code du dossier (voir coursier portfolio list).")],
+    files: Annotated[list[Path] | None, typer.Argument(help="Fichiers DSN à déposer.")] = None,
+    inbox: Annotated[
+        Path | None, typer.Option(help="Dossier de dépôt : tous ses fichiers DSN.")
+    ] = None,
+    follow_minutes: Annotated[
+        float, typer.Option(help="Suivi des retours après dépôt, en minutes.")
+    ] = 2.0,
+) -> None:
+    """Dépôt M2M : autocontrôle, dépôt des fichiers sans erreur bloquante, suivi des retours."""
+    from coursier.flows.dsn_deposit import dsn_deposit
+
+    state = dsn_deposit(
+        dossier=dossier,
+        files=[str(f) for f in files or []],
+        inbox=str(inbox) if inbox else None,
+        follow_returns_minutes=follow_minutes,
+        return_state=True,
+    )
+    _end(state, dossier)
+
+
+@app.command("returns")
+def returns(
+    dossier: Annotated[list[str] | None, typer.Option(help="Dossier(s) ; tous par défaut.")] = None,
+) -> None:
+    """Contrôle des retours de tous les dépôts en cours ; AER rangées par dossier et mois."""
+    from coursier.flows.dsn_returns import dsn_returns
+
+    _end(dsn_returns(dossiers=dossier, return_state=True), None)
+
+
+def _end(state, dossier: str | None) -> None:
+    """Show the control table after a run; exit 0 completed, 1 partial, 2 failed."""
+    console = Console()
+    print_rows(console, load_rows(dossier=dossier))
+    console.print(f"\n{state.name} : {state.message or ''}")
+    if state.is_failed():
+        raise typer.Exit(EXIT_UNREADABLE)
+    raise typer.Exit(EXIT_BLOCKING if state.name == "Partial" else EXIT_OK)

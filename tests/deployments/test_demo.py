@@ -1,29 +1,33 @@
-"""``coursier demo``: the files it writes are what it says, and the report reads as promised."""
+"""``make demo``: the whole month of a bureau, deposited to the sandbox, as a manager reads it."""
 
 from __future__ import annotations
 
+import os
+
 from rich.console import Console
 
-from coursier.deployments.demo import run_demo
-from coursier.deployments.dsn_cli import check_file
+from coursier.deployments.demo import BUREAU, GARAGE_OWN, run_demo
+from coursier.models.control import control_rows
+from coursier.models.deposits import ControlState
+from coursier.settings import CoursierSettings
+from coursier.store import open_store
+from coursier.store.ledger import control_rows as ledger_rows
 
 
-def test_demo_blocks_exactly_the_faulty_file(tmp_path):
+def test_demo_shows_the_four_states_and_files_the_aer(tmp_path):
     console = Console(record=True, width=200)
-    assert run_demo(tmp_path, console) == 1
-    files = sorted((tmp_path / "demo" / "depot").glob("*.dsn"))
-    assert len(files) == 5
-    verdicts = {path.name: check_file(path).report for path in files}
-    assert {name for name, report in verdicts.items() if report.blocking} == {
-        "garage-dsn-2026-10.dsn"
-    }
-    assert sorted(a.code for a in verdicts["garage-dsn-2026-10.dsn"].anomalies) == [
-        "CCH-003",
-        "CCH-020",
-    ]
-    assert verdicts["cabinet-dsn-2026-10.dsn"].non_blocking == 1
-    assert {r.nature for r in verdicts.values()} == {"01", "04", "07"}
+    before = os.environ.get("COURSIER_HOME")
+    assert run_demo(tmp_path, console) == 0
+    assert os.environ.get("COURSIER_HOME") == before  # the demo's setting does not leak
+    settings = CoursierSettings(home=tmp_path / "demo")
+    with open_store(settings.effective_database_url()) as store, store.begin() as session:
+        rows = control_rows(ledger_rows(session))
+    assert {row.state for row in rows} == set(ControlState)
+    assert [row.pdf for row in rows].count(True) == 1
+    assert list((settings.aer_folder / "GAR-02" / "2026-10").glob("*.pdf"))
     text = console.export_text()
-    assert "1 fichier(s) à corriger" in text
+    assert "Contrôle des DSN" in text
     assert "Traceback" not in text
-    assert all(b"\r\n" in path.read_bytes() for path in files)
+    assert "Error" not in text
+    for secret in (BUREAU.password.get_secret_value(), GARAGE_OWN.password.get_secret_value()):
+        assert secret not in text

@@ -11,6 +11,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 
+import coursier.store.ledger_tables  # noqa: F401 - registers the ledger's tables on Base
 from coursier.store.tables import VERSION_TABLE, Base
 
 config = context.config

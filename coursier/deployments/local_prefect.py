@@ -1,0 +1,89 @@
+"""A local Prefect server for the demo and the benchmarks, started and stopped cleanly.
+
+Ephemeral mode prints cancellation errors at exit after large runs; a server of our own, bound
+to 127.0.0.1 with its home under ``var/``, does not, and keeps the runs for the UI afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+STARTUP_SECONDS = 90
+
+
+class PrefectServerError(RuntimeError):
+    """The local server did not start; its log says why."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_environment(home: Path, port: int) -> dict[str, str]:
+    api = f"http://127.0.0.1:{port}/api"
+    return {
+        **os.environ,
+        "PREFECT_HOME": str(home.resolve()),
+        "PREFECT_API_URL": api,
+        "PREFECT_UI_API_URL": api,
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+    }
+
+
+@contextmanager
+def local_prefect_server(home: Path, port: int | None = None) -> Iterator[str]:
+    """Start ``prefect server start`` on 127.0.0.1, point this process at it, stop it after."""
+    port = port or free_port()
+    home.mkdir(parents=True, exist_ok=True)
+    log_path = home / "server.log"
+    command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1"]
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
+            [*command, "--port", str(port)],
+            env=server_environment(home, port),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        _wait_healthy(api, process, log_path)
+        with temporary_settings(updates={PREFECT_API_URL: api}):
+            yield api
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_healthy(api: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise PrefectServerError(f"le serveur Prefect s'est arrêté : voir {log_path}")
+        try:
+            if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise PrefectServerError(
+        f"le serveur Prefect ne répond pas après {STARTUP_SECONDS} s : voir {log_path}"
+    )

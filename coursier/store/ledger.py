@@ -1,0 +1,231 @@
+"""Queries on the deposit ledger and the stored returns."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coursier.models.deposits import DepositState
+from coursier.store.ledger_tables import Deposit, ReturnCursor, StoredReturn
+from coursier.store.tables import utcnow
+
+IN_FLIGHT = [s.value for s in DepositState if s.in_flight]
+TO_RECONCILE = [s.value for s in DepositState if s.needs_reconciling]
+
+
+def find_deposit(session: Session, dossier: str, file_sha256: str) -> Deposit | None:
+    return session.scalars(
+        select(Deposit).where(Deposit.dossier == dossier, Deposit.file_sha256 == file_sha256)
+    ).one_or_none()
+
+
+def add_deposit(session: Session, **fields: Any) -> Deposit:
+    """Insert a ledger row and flush it, so that it exists before anything is sent."""
+    deposit = Deposit(**fields)
+    session.add(deposit)
+    session.flush()
+    return deposit
+
+
+def update_deposit(session: Session, deposit_id: int, **changes: Any) -> Deposit:
+    deposit = session.get_one(Deposit, deposit_id)
+    for name, value in changes.items():
+        setattr(deposit, name, value)
+    session.flush()
+    return deposit
+
+
+def deposits_to_reconcile(session: Session, platform: str, declarant_siret: str) -> list[Deposit]:
+    return list(
+        session.scalars(
+            select(Deposit)
+            .where(
+                Deposit.platform == platform,
+                Deposit.declarant_siret == declarant_siret,
+                Deposit.state.in_(TO_RECONCILE),
+            )
+            .order_by(Deposit.sent_at)
+        )
+    )
+
+
+def open_deposits(session: Session, dossiers: Iterable[str] | None = None) -> list[Deposit]:
+    """Deposits not yet final: sent (or maybe sent) and waiting for their returns."""
+    query = select(Deposit).where(Deposit.state.in_(IN_FLIGHT)).order_by(Deposit.id)
+    if dossiers is not None:
+        query = query.where(Deposit.dossier.in_(list(dossiers)))
+    return list(session.scalars(query))
+
+
+def deposits_waiting_for_aer(
+    session: Session, dossiers: Iterable[str] | None = None
+) -> list[Deposit]:
+    """Final end-of-contract deposits whose AER has not come yet (it comes after the bilan)."""
+    query = select(Deposit).where(
+        Deposit.nature == "07",
+        Deposit.aer_available.is_(False),
+        Deposit.state.in_([DepositState.ACCEPTED.value, DepositState.ANOMALIES.value]),
+    )
+    if dossiers is not None:
+        query = query.where(Deposit.dossier.in_(list(dossiers)))
+    return list(session.scalars(query.order_by(Deposit.id)))
+
+
+def dossiers_with_deposits(session: Session) -> list[str]:
+    """The dossiers that have sent something: their returns are worth a look."""
+    query = select(Deposit.dossier).where(Deposit.idflux.is_not(None)).distinct()
+    return sorted(session.scalars(query))
+
+
+def known_idflux(session: Session, platform: str, idfluxes: Iterable[str]) -> set[str]:
+    wanted = list(idfluxes)
+    if not wanted:
+        return set()
+    return set(
+        session.scalars(
+            select(Deposit.idflux).where(Deposit.platform == platform, Deposit.idflux.in_(wanted))
+        )
+    )
+
+
+def deposit_of_flux(session: Session, platform: str, idflux: str) -> Deposit | None:
+    return session.scalars(
+        select(Deposit).where(Deposit.platform == platform, Deposit.idflux == idflux)
+    ).one_or_none()
+
+
+def control_rows(
+    session: Session,
+    *,
+    dossier: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    natures: Iterable[str] | None = None,
+    only_blocking: bool = False,
+) -> list[Deposit]:
+    """The rows of the deposit control table, filtered as on the control screen.
+
+    ``start``/``end`` bound the declared month; ``only_blocking`` keeps the deposits refused
+    or stopped by a blocking error.
+    """
+    query = select(Deposit).order_by(Deposit.dossier, Deposit.created_at, Deposit.id)
+    if dossier:
+        query = query.where(Deposit.dossier == dossier)
+    if start:
+        query = query.where(Deposit.month >= start.replace(day=1))
+    if end:
+        query = query.where(Deposit.month <= end)
+    if natures:
+        query = query.where(Deposit.nature.in_(list(natures)))
+    if only_blocking:
+        blocking = [DepositState.BLOCKED, DepositState.REFUSED, DepositState.REJECTED]
+        query = query.where(Deposit.state.in_([s.value for s in blocking]))
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class ReturnChange:
+    """What storing a return did: new, overwritten (with what it had before) or unchanged."""
+
+    kind: Literal["new", "overwritten", "unchanged"]
+    stored: StoredReturn
+    previous_status: str | None = None
+    previous_sha256: str | None = None
+
+
+def stored_return(
+    session: Session, platform: str, idflux: str, nature: str, return_id: str
+) -> StoredReturn | None:
+    return session.scalars(
+        select(StoredReturn).where(
+            StoredReturn.platform == platform,
+            StoredReturn.idflux == idflux,
+            StoredReturn.nature == nature,
+            StoredReturn.return_id == return_id,
+        )
+    ).one_or_none()
+
+
+def store_return(
+    session: Session,
+    *,
+    platform: str,
+    idflux: str,
+    nature: str,
+    return_id: str,
+    status: str,
+    content: bytes,
+    deposit_id: int | None,
+    published_at: datetime | None = None,
+    produced_at: datetime | None = None,
+    url: str | None = None,
+    message: str | None = None,
+) -> ReturnChange:
+    """Keep a downloaded return; an overwritten one replaces the stored content."""
+    digest = hashlib.sha256(content).hexdigest()
+    current = stored_return(session, platform, idflux, nature, return_id)
+    if current is None:
+        current = StoredReturn(
+            platform=platform,
+            idflux=idflux,
+            nature=nature,
+            return_id=return_id,
+            status=status,
+            content=content,
+            content_sha256=digest,
+            deposit_id=deposit_id,
+            published_at=published_at,
+            produced_at=produced_at,
+            url=url,
+            message=message,
+        )
+        session.add(current)
+        session.flush()
+        return ReturnChange("new", current)
+    if current.content_sha256 == digest and current.status == status:
+        return ReturnChange("unchanged", current)
+    change = ReturnChange("overwritten", current, current.status, current.content_sha256)
+    current.status = status
+    current.content = content
+    current.content_sha256 = digest
+    current.published_at = published_at
+    current.produced_at = produced_at
+    current.url = url
+    current.message = message
+    current.version += 1
+    current.fetched_at = utcnow()
+    current.deposit_id = current.deposit_id or deposit_id
+    session.flush()
+    return change
+
+
+def returns_of(session: Session, deposit_id: int) -> list[StoredReturn]:
+    return list(
+        session.scalars(
+            select(StoredReturn)
+            .where(StoredReturn.deposit_id == deposit_id)
+            .order_by(StoredReturn.published_at, StoredReturn.id)
+        )
+    )
+
+
+def listed_until(session: Session, platform: str, declarant_siret: str) -> datetime | None:
+    cursor = session.get(ReturnCursor, (platform, declarant_siret))
+    return cursor.listed_until if cursor else None
+
+
+def set_listed_until(session: Session, platform: str, declarant_siret: str, when: datetime) -> None:
+    cursor = session.get(ReturnCursor, (platform, declarant_siret))
+    if cursor is None:
+        session.add(
+            ReturnCursor(platform=platform, declarant_siret=declarant_siret, listed_until=when)
+        )
+    else:
+        cursor.listed_until = when
+    session.flush()

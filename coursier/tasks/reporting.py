@@ -1,0 +1,88 @@
+"""What a run leaves for people: the control table artifact and a summary of the run."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.states import State
+
+from coursier.models.control import ControlRow, control_rows
+from coursier.models.deposits import DepositState, run_outcome
+from coursier.store import OutcomeIn, Store
+from coursier.store.ledger import control_rows as ledger_rows
+from coursier.tasks.deposits import FileResult
+from coursier.tasks.runs import Run
+
+
+def artifact_key(*parts: str) -> str:
+    """A Prefect artifact key: lowercase letters, digits and dashes."""
+    return re.sub(r"[^a-z0-9]+", "-", "-".join(parts).lower()).strip("-")
+
+
+def dossier_control_rows(store: Store, dossier: str) -> list[ControlRow]:
+    with store.begin() as session:
+        return control_rows(ledger_rows(session, dossier=dossier))
+
+
+def publish_control_table(store: Store, dossier: str) -> list[ControlRow]:
+    """The dossier's deposit control table as a table artifact with a stable key."""
+    rows = dossier_control_rows(store, dossier)
+    create_table_artifact(
+        key=artifact_key("dsn-control", dossier),
+        table=[row.as_table_row() for row in rows],
+        description=f"Contrôle des DSN du dossier {dossier} : dépôts et comptes-rendus",
+    )
+    return rows
+
+
+def publish_summary(key: str, title: str, lines: Iterable[str], states: Counter[str]) -> None:
+    """A short markdown summary of a run: counts by state, then one line per item."""
+    counts = ", ".join(f"{count} {state}" for state, count in sorted(states.items()))
+    body = "\n".join(f"- {line}" for line in lines)
+    create_markdown_artifact(key=artifact_key(key), markdown=f"# {title}\n\n{counts}\n\n{body}\n")
+
+
+def close_deposit_run(run: Run, dossier: str, results: list[FileResult]) -> State:
+    """Settle each file's outcome from the ledger, audit it, publish the table, end the run."""
+    rows = {row.deposit_id: row for row in publish_control_table(run.store, dossier)}
+    outcomes = [_file_outcome(result, rows.get(result.deposit_id), dossier) for result in results]
+    run.record(outcomes)
+    for result, outcome in zip(results, outcomes, strict=True):
+        run.audit(
+            "dsn.deposit",
+            dossier=dossier,
+            subject=result.sha256 or result.path,
+            outcome=outcome.details["state"],
+            details={"file": result.name, "message": outcome.message, **result.details()},
+        )
+    states = Counter(outcome.details["state"] for outcome in outcomes)
+    publish_summary(
+        f"dsn-deposit-{dossier}",
+        f"Dépôt DSN — dossier {dossier}",
+        (
+            f"{r.name} : {o.details['state']} — {o.message}"
+            for r, o in zip(results, outcomes, strict=True)
+        ),
+        states,
+    )
+    counts = ", ".join(f"{count} « {label} »" for label, count in states.items())
+    return run.finish(f"{len(results)} fichier(s) du dossier {dossier} : {counts}")
+
+
+def _file_outcome(result: FileResult, row: ControlRow | None, dossier: str) -> OutcomeIn:
+    details = {**result.details(), "dossier": dossier}
+    if row is None:  # never reached the ledger: unreadable
+        return OutcomeIn(
+            result.path,
+            "failed",
+            result.error_code,
+            result.message,
+            {**details, "state": "illisible"},
+        )
+    status = run_outcome(DepositState(row.ledger_state), result.kept)
+    code = result.error_code or (None if status != "failed" else row.ledger_state)
+    details = {**details, "state": row.state_label, "idflux": row.idflux}
+    return OutcomeIn(result.path, status, code, row.message or result.message, details)

@@ -1,0 +1,276 @@
+"""Collecting the returns of deposited files and deriving each deposit's state from them.
+
+Every return is downloaded once and stored with its content; a return listed again with another
+status or content was overwritten by the platform: the stored one is replaced and the audit
+keeps the change. A deposit's state is then read from all its stored returns.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from coursier.connectors.net_entreprises.client import NetEntreprisesClient
+from coursier.models.deposits import (
+    AER_NATURE,
+    BILAN_NATURE,
+    CLOCK_SKEW,
+    DepositState,
+    ReturnFact,
+    Verdict,
+    verdict_from_returns,
+)
+from coursier.models.returns.listings import ReturnEntry
+from coursier.models.returns.rapport import parse_rapport
+from coursier.models.returns.xml import ReturnParseError
+from coursier.store import Store, append_audit
+from coursier.store.ledger import (
+    deposit_of_flux,
+    deposits_waiting_for_aer,
+    listed_until,
+    open_deposits,
+    returns_of,
+    set_listed_until,
+    store_return,
+    stored_return,
+    update_deposit,
+)
+from coursier.store.ledger_tables import Deposit
+from coursier.tasks.accounts import Account
+
+RAPPORT_NATURES = frozenset({"10", BILAN_NATURE})
+#: With no previous look and nothing in flight, how far back a returns control looks.
+FIRST_LOOK = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Followed:
+    deposit_id: int
+    verdict: Verdict
+
+
+def take_returns(
+    store: Store,
+    client: NetEntreprisesClient,
+    platform: str,
+    entries: Iterable[ReturnEntry],
+    *,
+    actor: str,
+    flow_run_id: str | None,
+) -> set[int]:
+    """Download and store the new or changed returns among ``entries``.
+
+    Returns the ledger ids of the deposits whose returns changed, to settle their state again.
+    """
+    changed: set[int] = set()
+    for entry in entries:
+        with store.begin() as session:
+            current = stored_return(session, platform, entry.idflux, entry.nature, entry.return_id)
+            if (
+                current is not None
+                and current.status == entry.status
+                and (current.published_at == entry.published_at)
+            ):
+                continue
+        content = client.download(entry)
+        with store.begin() as session:
+            deposit = deposit_of_flux(session, platform, entry.idflux)
+            change = store_return(
+                session,
+                platform=platform,
+                idflux=entry.idflux,
+                nature=entry.nature,
+                return_id=entry.return_id,
+                status=entry.status,
+                content=content,
+                deposit_id=deposit.id if deposit else None,
+                published_at=entry.published_at,
+                produced_at=entry.produced_at,
+                url=entry.url,
+                message=_platform_message(entry.nature, content),
+            )
+            if change.kind == "overwritten":
+                append_audit(
+                    session,
+                    actor=actor,
+                    action="dsn.return.overwritten",
+                    flow="dsn-returns",
+                    flow_run_id=flow_run_id,
+                    dossier=deposit.dossier if deposit else None,
+                    subject=f"{entry.idflux}/{entry.nature}/{entry.return_id}",
+                    outcome=entry.status,
+                    details={
+                        "previous_status": change.previous_status,
+                        "previous_sha256": change.previous_sha256,
+                        "sha256": change.stored.content_sha256,
+                    },
+                )
+            if change.kind != "unchanged" and deposit is not None:
+                changed.add(deposit.id)
+    return changed
+
+
+def settle(store: Store, deposit_id: int) -> Verdict:
+    """Derive and record a deposit's state from its stored returns."""
+    with store.begin() as session:
+        deposit = session.get_one(Deposit, deposit_id)
+        facts = [
+            ReturnFact(r.nature, r.status, r.published_at, r.message)
+            for r in returns_of(session, deposit_id)
+        ]
+        verdict = verdict_from_returns(deposit.nature or "", facts)
+        if DepositState(deposit.state) is not DepositState.REJECTED or facts:
+            update_deposit(
+                session,
+                deposit_id,
+                state=verdict.state.value,
+                message=verdict.message,
+                aer_available=verdict.aer_available,
+                final_at=deposit.final_at or (_now() if verdict.final else None),
+            )
+        return verdict
+
+
+def refresh_flux(
+    store: Store,
+    client: NetEntreprisesClient,
+    deposit_id: int,
+    *,
+    actor: str,
+    flow_run_id: str | None,
+) -> Followed:
+    """List one deposit's returns, take the new ones, settle its state."""
+    with store.begin() as session:
+        deposit = session.get_one(Deposit, deposit_id)
+        platform, idflux = deposit.platform, deposit.idflux
+    if idflux:
+        entries = client.list_flux_returns(idflux)
+        take_returns(store, client, platform, entries, actor=actor, flow_run_id=flow_run_id)
+    return Followed(deposit_id, settle(store, deposit_id))
+
+
+@task(name="follow-returns", cache_policy=NO_CACHE)
+def follow_returns(
+    store: Store,
+    client: NetEntreprisesClient,
+    deposit_ids: list[int],
+    *,
+    seconds: float,
+    poll_seconds: float,
+    concurrency: int,
+    aer_folder: Path,
+    actor: str,
+    flow_run_id: str | None,
+) -> dict[int, Verdict]:
+    """Look at the returns of the deposits until each is final or ``seconds`` have passed,
+    and file the AER that came. What is not final by then is left to the returns control.
+    """
+    deadline = time.monotonic() + seconds
+    verdicts: dict[int, Verdict] = {}
+    waiting = list(deposit_ids)
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="follow") as pool:
+        while waiting:
+            followed = pool.map(
+                lambda d: refresh_flux(store, client, d, actor=actor, flow_run_id=flow_run_id),
+                waiting,
+            )
+            for item in followed:
+                verdicts[item.deposit_id] = item.verdict
+            waiting = [d for d in waiting if not verdicts[d].final]
+            if not waiting or time.monotonic() + poll_seconds > deadline:
+                break
+            time.sleep(poll_seconds)
+    export_aer(store, [d for d, v in verdicts.items() if v.aer_available], aer_folder)
+    return verdicts
+
+
+def export_aer(store: Store, deposit_ids: Iterable[int], folder: Path) -> list[Path]:
+    """Write the AER PDFs of these deposits under ``folder/<dossier>/<YYYY-MM>/``."""
+    written = []
+    with store.begin() as session:
+        for deposit_id in deposit_ids:
+            deposit = session.get_one(Deposit, deposit_id)
+            for stored in returns_of(session, deposit_id):
+                if stored.nature != AER_NATURE or not stored.content:
+                    continue
+                month = f"{deposit.month:%Y-%m}" if deposit.month else "sans-mois"
+                target = (
+                    folder
+                    / deposit.dossier
+                    / month
+                    / f"{Path(deposit.file_name).stem}-AER-{stored.return_id}.pdf"
+                )
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if not target.exists() or target.read_bytes() != stored.content:
+                    target.write_bytes(stored.content)
+                written.append(target)
+    return written
+
+
+def _platform_message(nature: str, content: bytes) -> str | None:
+    """The platform's first words on a rapport (the first blocking anomaly, if any)."""
+    if nature not in RAPPORT_NATURES:
+        return None
+    try:
+        rapport = parse_rapport(content)
+    except ReturnParseError:
+        return None
+    messages = rapport.messages()
+    return messages[0] if messages else None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What a returns control brought for one dossier."""
+
+    with_new_returns: int  # deposits with new or overwritten returns
+    settled: int
+    aer: list[Path]
+
+    def details(self) -> dict[str, object]:
+        return {
+            "with_new_returns": self.with_new_returns,
+            "settled": self.settled,
+            "aer": [str(p) for p in self.aer],
+        }
+
+
+@task(name="collect-account-returns", cache_policy=NO_CACHE)
+def collect_account_returns(
+    store: Store,
+    account: Account,
+    dossier: str,
+    aer_folder: Path,
+    actor: str,
+    flow_run_id: str | None,
+) -> Taken:
+    """List the account's returns since the last look, store them, settle the dossier's deposits."""
+    now = _now()
+    with store.begin() as session:
+        cursor = listed_until(session, account.platform, account.declarant_siret)
+        watched = [d.id for d in open_deposits(session, [dossier]) if d.idflux]
+        watched += [d.id for d in deposits_waiting_for_aer(session, [dossier])]
+        sent = [session.get_one(Deposit, i).sent_at for i in watched]
+        sent = [moment for moment in sent if moment]
+    start = cursor or (min(sent) - CLOCK_SKEW if sent else now - FIRST_LOOK)
+    entries = account.client.list_declarant_returns(start, now) if start < now else []
+    changed = take_returns(
+        store, account.client, account.platform, entries, actor=actor, flow_run_id=flow_run_id
+    )
+    with store.begin() as session:
+        set_listed_until(session, account.platform, account.declarant_siret, now)
+    settled = sorted(set(watched) | changed)
+    for deposit_id in settled:
+        settle(store, deposit_id)
+    return Taken(len(changed), len(settled), export_aer(store, settled, aer_folder))

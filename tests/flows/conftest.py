@@ -1,0 +1,49 @@
+"""Flow tests: one Prefect API for the session, one sandbox per module, a fresh world per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from coursier.deployments.sandbox_world import install_world
+from coursier.sandbox.server import SandboxServer
+from coursier.settings import CoursierSettings
+from coursier.store import open_store
+from tests.connectors.prefect_api import shared_prefect_api
+from tests.flows.world import BAKERY, BUREAU, GARAGE, GARAGE_OWN, OPERATOR, QUICK
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    with shared_prefect_api():
+        yield
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer(seed=5, return_delays=QUICK) as server:
+        yield server
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer, prefect_api):
+    """Settings under tmp_path, the portfolio, the accounts and credentials, M2M for all but
+    signals (to see "not deposited M2M")."""
+    sandbox.reset()
+    monkeypatch.setenv("COURSIER_HOME", str(tmp_path / "var"))
+    monkeypatch.setenv("COURSIER_FOLLOW_POLL_SECONDS", "0.1")
+    monkeypatch.setenv("COURSIER_ARRIVAL_GRACE_SECONDS", "0")
+    settings = CoursierSettings()
+    with open_store(settings.effective_database_url()) as store:
+        install_world(
+            store,
+            sandbox,
+            [BAKERY, GARAGE],
+            bureau=BUREAU,
+            dossier_declarants={GARAGE.code: GARAGE_OWN},
+            operator=OPERATOR,
+            m2m_on=["dsn", "fctu"],
+        )
+    return settings

@@ -1,0 +1,98 @@
+"""Nothing lost, nothing twice: a cut during a deposit and a crash after the POST."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from coursier.connectors.net_entreprises.client import NetEntreprisesClient
+from coursier.deployments.sandbox_world import credentials_for
+from coursier.flows.dsn_deposit import dsn_deposit
+from coursier.models.deposits import ControlState, DepositState
+from coursier.models.dsn import samples
+from coursier.sandbox.faults import Fault, FaultKind
+from coursier.store import open_store, outcomes_of
+from coursier.store.ledger import add_deposit, find_deposit
+from coursier.tasks.reporting import dossier_control_rows
+from tests.flows.world import BAKERY, BUREAU, OCTOBER, OPERATOR, write
+
+
+def run(paths=None, **options):
+    return dsn_deposit(
+        dossier=BAKERY.code,
+        files=[str(p) for p in paths or []],
+        operator=OPERATOR,
+        follow_returns_minutes=0.2,
+        return_state=True,
+        **options,
+    )
+
+
+def outcomes(world, state):
+    with open_store(world.effective_database_url()) as store, store.begin() as session:
+        return outcomes_of(session, str(state.state_details.flow_run_id))
+
+
+def deposits(sandbox):
+    return sandbox.state("net-entreprises").deposits(BUREAU.siret)
+
+
+def test_cut_in_the_answer_is_reconciled_and_never_sent_twice(world, tmp_path, sandbox):
+    path = write(tmp_path, "dsn.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 2))
+    platform = sandbox.state("net-entreprises")
+    platform.faults.set(Fault(route="deposer-dsn", kind=FaultKind.CUT_RESPONSE, count=1))
+    first = run([path])
+    assert first.is_failed()
+    assert [o.error_code for o in outcomes(world, first)] == ["deposit-unknown"]
+    assert len(deposits(sandbox)) == 1  # it did arrive: only the answer was cut
+    second = run(retry_failed_of=str(first.state_details.flow_run_id))
+    assert second.is_completed()
+    assert len(deposits(sandbox)) == 1
+    with open_store(world.effective_database_url()) as store:
+        [row] = dossier_control_rows(store, BAKERY.code)
+    assert row.state is ControlState.ACCEPTED
+    assert row.idflux == deposits(sandbox)[0].idflux
+
+
+def test_cut_in_the_request_is_sent_again_once(world, tmp_path, sandbox):
+    path = write(tmp_path, "dsn.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 2))
+    platform = sandbox.state("net-entreprises")
+    platform.faults.set(Fault(route="deposer-dsn", kind=FaultKind.CUT_REQUEST, count=1))
+    first = run([path])
+    assert first.is_failed()
+    assert deposits(sandbox) == []  # the platform never got the whole file
+    second = run(retry_failed_of="last")
+    assert second.is_completed()
+    assert len(deposits(sandbox)) == 1
+
+
+def test_crash_after_the_post_leaves_one_deposit(world, tmp_path, sandbox):
+    """The process died between the POST and recording its answer: the ledger says "sending"."""
+    path = write(tmp_path, "dsn.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 1))
+    content = path.read_bytes()
+    with open_store(world.effective_database_url()) as store, store.begin() as session:
+        add_deposit(
+            session,
+            dossier=BAKERY.code,
+            platform="net-entreprises",
+            file_name=path.name,
+            file_path=str(path),
+            file_sha256=hashlib.sha256(content).hexdigest(),
+            file_size=len(content),
+            siret=BAKERY.employer.siret,
+            month=OCTOBER,
+            nature="01",
+            state=DepositState.SENDING.value,
+            declarant_siret=BUREAU.siret,
+            sent_at=datetime.now(UTC),
+        )
+    with NetEntreprisesClient(
+        credentials_for(BUREAU, sandbox, "application", None, "net-entreprises")
+    ) as client:
+        client.deposit(content)  # the POST that went through before the crash
+    assert run([path]).is_completed()
+    assert len(deposits(sandbox)) == 1
+    with open_store(world.effective_database_url()) as store, store.begin() as session:
+        row = find_deposit(session, BAKERY.code, hashlib.sha256(content).hexdigest())
+        assert row.state == DepositState.ACCEPTED.value
+        assert row.idflux == deposits(sandbox)[0].idflux

@@ -1,0 +1,126 @@
+"""The deposit ledger and the stored returns."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from coursier.models.deposits import DepositState
+from coursier.store import open_store
+from coursier.store.ledger import (
+    add_deposit,
+    control_rows,
+    deposits_to_reconcile,
+    find_deposit,
+    known_idflux,
+    listed_until,
+    open_deposits,
+    returns_of,
+    set_listed_until,
+    store_return,
+    update_deposit,
+)
+
+T0 = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with open_store(f"sqlite:///{tmp_path / 'store.db'}") as opened:
+        yield opened
+
+
+def deposit(session, sha="a" * 64, **changes):
+    fields = dict(
+        dossier="CCH001",
+        platform="net-entreprises",
+        module="dsn",
+        file_name="dsn.txt",
+        file_path="/inbox/dsn.txt",
+        file_sha256=sha,
+        file_size=120,
+        nature="01",
+        declaration_type="01",
+        siret="73282932000074",
+        month=date(2026, 10, 1),
+        state=DepositState.SENDING.value,
+        declarant_siret="99900000300015",
+        sent_at=T0,
+    )
+    return add_deposit(session, **{**fields, **changes})
+
+
+def test_a_file_is_recorded_once_per_dossier(store):
+    with store.begin() as session:
+        deposit(session)
+    with pytest.raises(IntegrityError), store.begin() as session:
+        deposit(session)
+    with store.begin() as session:
+        deposit(session, dossier="OTHER")
+        assert find_deposit(session, "CCH001", "a" * 64).dossier == "CCH001"
+
+
+def test_in_flight_and_reconciling_views(store):
+    with store.begin() as session:
+        sending = deposit(session, sha="1" * 64)
+        done = deposit(session, sha="2" * 64, state="accepted", idflux="F2")
+        waiting = deposit(session, sha="3" * 64, state="deposited", idflux="F3")
+    with store.begin() as session:
+        assert [d.id for d in open_deposits(session)] == [sending.id, waiting.id]
+        reconcile = deposits_to_reconcile(session, "net-entreprises", "99900000300015")
+        assert [d.id for d in reconcile] == [sending.id]
+        assert known_idflux(session, "net-entreprises", ["F2", "F9"]) == {"F2"}
+        update_deposit(session, sending.id, state="unknown")
+    with store.begin() as session:
+        assert [
+            d.state for d in deposits_to_reconcile(session, "net-entreprises", "99900000300015")
+        ] == ["unknown"]
+        assert done.idflux == "F2"
+
+
+def test_state_must_be_known(store):
+    with pytest.raises(IntegrityError), store.begin() as session:
+        deposit(session, state="lost")
+
+
+def test_overwritten_return_replaces_the_stored_one(store):
+    with store.begin() as session:
+        owner = deposit(session, state="deposited", idflux="F1")
+        args = dict(platform="net-entreprises", idflux="F1", nature="11", return_id="R1")
+        first = store_return(session, **args, status="KO", content=b"<ban/>", deposit_id=owner.id)
+        same = store_return(session, **args, status="KO", content=b"<ban/>", deposit_id=owner.id)
+        changed = store_return(session, **args, status="OK", content=b"<cco/>", deposit_id=owner.id)
+    assert (first.kind, same.kind, changed.kind) == ("new", "unchanged", "overwritten")
+    assert changed.previous_status == "KO"
+    with store.begin() as session:
+        [stored] = returns_of(session, owner.id)
+        assert (stored.status, stored.content, stored.version) == ("OK", b"<cco/>", 2)
+
+
+def test_control_rows_filters(store):
+    with store.begin() as session:
+        deposit(session, sha="1" * 64, state="accepted", month=date(2026, 9, 1))
+        deposit(session, sha="2" * 64, state="blocked", month=date(2026, 10, 1))
+        deposit(session, sha="3" * 64, state="rejected", nature="07", month=date(2026, 10, 1))
+    with store.begin() as session:
+        assert len(control_rows(session)) == 3
+        assert [d.state for d in control_rows(session, only_blocking=True)] == [
+            "blocked",
+            "rejected",
+        ]
+        assert [d.nature for d in control_rows(session, natures=["07"])] == ["07"]
+        october = control_rows(session, start=date(2026, 10, 1), end=date(2026, 10, 31))
+        assert {d.month for d in october} == {date(2026, 10, 1)}
+
+
+def test_listing_cursor(store):
+    with store.begin() as session:
+        assert listed_until(session, "izilio", "999") is None
+        set_listed_until(session, "izilio", "999", T0)
+    with store.begin() as session:
+        set_listed_until(session, "izilio", "999", T0.replace(hour=10))
+    with store.begin() as session:
+        assert listed_until(session, "izilio", "999") == T0.replace(hour=10)
