@@ -78,6 +78,17 @@ def list_deposits(request: Request, version: str, debut: str, fin: str | None = 
     )
 
 
+def _download_url(request: Request, stored: StoredReturn) -> str:
+    """The return's download address under this platform's own prefix.
+
+    Not ``request.url_for``: both platforms name their route "download", and the lookup from a
+    mounted app finds the first mount's, which sent IZILIO's returns to Net-Entreprises.
+    """
+    prefix = request.scope.get("root_path", "")  # "/izilio" inside that platform's mount
+    path = f"{prefix}/telecharger/1.0/{stored.idflux}/{stored.return_id}/{stored.version}"
+    return str(request.url.replace(path=path, query=""))
+
+
 def _entries(request: Request, returns: list[StoredReturn]) -> list[ReturnEntry]:
     return [
         ReturnEntry(
@@ -87,11 +98,7 @@ def _entries(request: Request, returns: list[StoredReturn]) -> list[ReturnEntry]
             status=r.status,
             published_at=r.available_at,
             produced_at=r.produced_at,
-            url=str(
-                request.url_for(
-                    "download", idflux=r.idflux, return_id=r.return_id, version=str(r.version)
-                )
-            ),
+            url=_download_url(request, r),
             ops=OPS.get(r.nature),
             delegataire=None,
         )

@@ -188,3 +188,12 @@ def test_the_2_0_listing_is_irregular_json_that_parses(client, base, sandbox, au
     [entry] = parse_returns(answer.content, answer.headers["Content-Type"])
     assert entry.idflux == idflux
     assert entry.nature == "10"
+
+
+def test_each_platform_serves_its_own_downloads(client, sandbox):
+    izilio = sandbox.url("izilio")
+    headers = token_headers(client, izilio)
+    idflux = deposited(client, izilio, headers, monthly_file(employees=1))
+    [aee] = listed(client, izilio, headers, idflux)
+    assert aee.url.startswith(f"{izilio}/telecharger/")
+    assert download(client, headers, aee).content
