@@ -8,7 +8,7 @@ what they exercise is what a user sets up with the ``coursier`` commands.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import yaml
@@ -70,9 +70,9 @@ def portfolio_yaml(dossiers: Iterable[WorldDossier]) -> str:
 
 
 def credentials_for(
-    declarant: Declarant, sandbox: SandboxServer, scope: str, key: str | None, platform: str
+    declarant: Declarant, base_url: str, scope: str, key: str | None, platform: str
 ) -> NetEntreprisesCredentials:
-    base = sandbox.url(platform)
+    """Test-environment credentials whose four base URLs are the sandbox platform's."""
     return NetEntreprisesCredentials(
         siret=declarant.siret,
         last_name=declarant.last_name,
@@ -80,10 +80,10 @@ def credentials_for(
         password=declarant.password,
         platform=platform,
         environment="test",
-        auth_url=base,
-        deposit_url=base,
-        consultation_url=base,
-        download_url=base,
+        auth_url=base_url,
+        deposit_url=base_url,
+        consultation_url=base_url,
+        download_url=base_url,
         scope=scope,
         scope_key=key,
     )
@@ -98,27 +98,71 @@ def install_world(
     dossier_declarants: dict[str, Declarant] | None = None,
     operator: str,
     m2m_on: Iterable[M2MModule] = M2M_MODULES,
+) -> str:
+    """Open the accounts on an in-process sandbox, then set the bureau up against it."""
+    open_accounts(sandbox, dossiers, bureau=bureau, dossier_declarants=dossier_declarants)
+    urls = {platform: sandbox.url(platform) for platform in sandbox.states}
+    return install_bureau(
+        store,
+        urls,
+        dossiers,
+        bureau=bureau,
+        dossier_declarants=dossier_declarants,
+        operator=operator,
+        m2m_on=m2m_on,
+    )
+
+
+def open_accounts(
+    sandbox: SandboxServer,
+    dossiers: list[WorldDossier],
+    *,
+    bureau: Declarant,
+    dossier_declarants: dict[str, Declarant] | None = None,
+) -> None:
+    """The declarant accounts on the platforms: the bureau's may declare for every dossier."""
+    sirets = frozenset(d.employer.siret for d in dossiers)
+    for platform in {d.platform for d in dossiers}:
+        _open_account(sandbox, platform, bureau, sirets)
+    for dossier in dossiers:
+        declarant = (dossier_declarants or {}).get(dossier.code)
+        if declarant is not None:
+            _open_account(sandbox, dossier.platform, declarant, frozenset({dossier.employer.siret}))
+
+
+def install_bureau(
+    store: Store,
+    urls: Mapping[str, str],
+    dossiers: list[WorldDossier],
+    *,
+    bureau: Declarant,
+    dossier_declarants: dict[str, Declarant] | None = None,
+    operator: str,
+    m2m_on: Iterable[M2MModule] = M2M_MODULES,
+    bureau_platform: str = "net-entreprises",
     actor: str = "installation",
 ) -> str:
-    """Import the portfolio, open the accounts, save the credentials, set M2M; the YAML used.
+    """Import the portfolio, save the credentials, set M2M; the portfolio YAML used.
 
-    The bureau's credentials are saved for the whole application; a dossier listed in
-    ``dossier_declarants`` gets its own, which win over the application's (narrowest scope).
+    The bureau's credentials are saved for the whole application, on ``bureau_platform``; a
+    dossier listed in ``dossier_declarants`` gets its own, which win over the application's
+    (narrowest scope), and so does a dossier deposited on another platform. ``urls`` gives
+    each platform's base URL.
     """
-    dossier_declarants = dossier_declarants or {}
     text = portfolio_yaml(dossiers)
     with store.begin() as session:
         import_portfolio(session, load_portfolio(text, "portefeuille.yaml", "yaml"))
-    sirets = frozenset(d.employer.siret for d in dossiers)
-    platforms = {d.platform for d in dossiers}
-    for platform in platforms:
-        _open_account(sandbox, platform, bureau, sirets)
-        save(credentials_for(bureau, sandbox, "application", None, platform), NAME_PREFIX)
+    application = credentials_for(
+        bureau, urls[bureau_platform], "application", None, bureau_platform
+    )
+    save(application, NAME_PREFIX)
     for dossier in dossiers:
-        declarant = dossier_declarants.get(dossier.code)
+        declarant = (dossier_declarants or {}).get(dossier.code)
+        if declarant is None and dossier.platform != bureau_platform:
+            declarant = bureau  # one scope, one platform: the bureau's account, on the other one
         if declarant is not None:
-            _open_account(sandbox, dossier.platform, declarant, frozenset({dossier.employer.siret}))
-            block = credentials_for(declarant, sandbox, "dossier", dossier.code, dossier.platform)
+            base = urls[dossier.platform]
+            block = credentials_for(declarant, base, "dossier", dossier.code, dossier.platform)
             save(block, NAME_PREFIX)
     enabled = set(m2m_on)
     with store.begin() as session:

@@ -13,6 +13,7 @@ from prefect import flow
 from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from coursier.connectors.errors import ConnectorError
 from coursier.models.deposits import Action
 from coursier.tasks.accounts import AccountUnavailable, open_account
 from coursier.tasks.deposits import (
@@ -49,7 +50,7 @@ def dsn_deposit(
         return _deposit(
             run, dossier, files, inbox, platform, follow_returns_minutes, retry_failed_of
         )
-    except (RunFailed, AccountUnavailable) as stop:
+    except (RunFailed, AccountUnavailable, ConnectorError) as stop:
         return run.fail(str(stop))
 
 

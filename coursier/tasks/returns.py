@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from coursier.connectors.errors import ConnectorError
 from coursier.connectors.net_entreprises.client import NetEntreprisesClient
 from coursier.models.deposits import (
     AER_NATURE,
@@ -175,12 +176,18 @@ def follow_returns(
     deadline = time.monotonic() + seconds
     verdicts: dict[int, Verdict] = {}
     waiting = list(deposit_ids)
+    logger = get_run_logger()
+
+    def look(deposit_id: int) -> Followed:
+        try:
+            return refresh_flux(store, client, deposit_id, actor=actor, flow_run_id=flow_run_id)
+        except ConnectorError as error:  # this deposit waits for the next look, or the control
+            logger.warning("retours du dépôt %s non lus : %s", deposit_id, error)
+            return Followed(deposit_id, settle(store, deposit_id))
+
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="follow") as pool:
         while waiting:
-            followed = pool.map(
-                lambda d: refresh_flux(store, client, d, actor=actor, flow_run_id=flow_run_id),
-                waiting,
-            )
+            followed = pool.map(look, waiting)
             for item in followed:
                 verdicts[item.deposit_id] = item.verdict
             waiting = [d for d in waiting if not verdicts[d].final]

@@ -145,3 +145,54 @@ def test_audit_rows_name_files_by_hash_and_never_the_password(world, tmp_path, s
         assert secret not in dumped
         assert secret not in caplog.text
         assert secret not in json.dumps(state.result().model_dump())
+
+
+def test_no_store_row_holds_a_password(world, tmp_path, sandbox):
+    from sqlalchemy import select
+
+    from coursier.store.tables import Base
+
+    path = write(tmp_path, "dsn.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 1))
+    deposit(BAKERY.code, [path])
+    with open_store(world.effective_database_url()) as store, store.begin() as session:
+        every_row = [
+            str(row)
+            for table in Base.metadata.sorted_tables
+            for row in session.execute(select(table)).all()
+        ]
+    assert len(every_row) > 10
+    for secret in (BUREAU.password.get_secret_value(), GARAGE_OWN.password.get_secret_value()):
+        assert not any(secret in row for row in every_row)
+
+
+def test_malformed_returns_leave_the_deposit_for_the_returns_control(world, tmp_path, sandbox):
+    from coursier.flows.dsn_returns import dsn_returns
+    from coursier.sandbox.faults import Fault, FaultKind
+
+    path = write(tmp_path, "dsn.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 1))
+    platform = sandbox.state("net-entreprises")
+    platform.faults.set(Fault(route="lister-retours-flux", kind=FaultKind.MALFORMED))
+    state = deposit(BAKERY.code, [path])
+    assert state.is_completed()  # deposited; its returns could not be read yet
+    assert states(world, BAKERY.code)["dsn.dsn"].state is ControlState.TO_CHECK
+    platform.faults.clear()
+    assert dsn_returns(operator=OPERATOR, return_state=True).is_completed()
+    assert states(world, BAKERY.code)["dsn.dsn"].state is ControlState.ACCEPTED
+    assert len(platform.deposits()) == 1
+
+
+def test_a_dossier_on_izilio_deposits_there(world, tmp_path, sandbox):
+    from coursier.deployments.sandbox_world import WorldDossier, install_world
+
+    izilio = WorldDossier(
+        "SPECT-04",
+        "Compagnie de théâtre",
+        samples.Employer.from_seed(91827364, "THÉÂTRE"),
+        platform="izilio",
+    )
+    with open_store(world.effective_database_url()) as store:
+        install_world(store, sandbox, [izilio], bureau=BUREAU, operator=OPERATOR)
+    path = write(tmp_path, "dsn.dsn", samples.monthly_dsn(izilio.employer, OCTOBER, 2))
+    assert deposit(izilio.code, [path]).is_completed()
+    assert len(sandbox.state("izilio").deposits(BUREAU.siret)) == 1
+    assert states(world, izilio.code)["dsn.dsn"].state is ControlState.ACCEPTED

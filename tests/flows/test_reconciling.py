@@ -87,7 +87,9 @@ def test_crash_after_the_post_leaves_one_deposit(world, tmp_path, sandbox):
             sent_at=datetime.now(UTC),
         )
     with NetEntreprisesClient(
-        credentials_for(BUREAU, sandbox, "application", None, "net-entreprises")
+        credentials_for(
+            BUREAU, sandbox.url("net-entreprises"), "application", None, "net-entreprises"
+        )
     ) as client:
         client.deposit(content)  # the POST that went through before the crash
     assert run([path]).is_completed()
