@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
-from rich.console import Console
 
 from coursier.deployments import (
     credentials_cli,
@@ -16,10 +13,8 @@ from coursier.deployments import (
     sandbox_cli,
 )
 from coursier.deployments.demo import run_demo
+from coursier.deployments.terminal import console
 from coursier.settings import CoursierSettings
-
-#: Without a terminal (make's output piped, a log file), tables are laid out this wide.
-WIDE = 160
 
 app = typer.Typer(
     name="coursier",
@@ -40,4 +35,4 @@ app.command("serve")(runs_cli.serve)
 @app.command("demo")
 def demo() -> None:
     """Démonstration : fichiers DSN d'un mois, contrôlés comme avant un dépôt."""
-    run_demo(CoursierSettings().home, Console(width=None if sys.stdout.isatty() else WIDE))
+    run_demo(CoursierSettings().home, console())

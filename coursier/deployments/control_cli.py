@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from coursier.deployments.terminal import console
 from coursier.models.control import ControlRow, control_rows
 from coursier.settings import CoursierSettings
 from coursier.store import open_store
@@ -101,4 +102,4 @@ def control(
             json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2)
         )
     else:
-        print_rows(Console(), rows)
+        print_rows(console(), rows)

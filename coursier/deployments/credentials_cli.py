@@ -40,6 +40,7 @@ from coursier.connectors.credentials import (
 from coursier.connectors.errors import ConnectorError
 from coursier.connectors.net_entreprises.block import NAME_PREFIX, NetEntreprisesCredentials
 from coursier.connectors.net_entreprises.client import NetEntreprisesClient
+from coursier.deployments.terminal import console
 from coursier.models.portfolio import slug
 from coursier.settings import CoursierSettings
 from coursier.store import DossierView, append_audit, get_dossier, list_dossiers, open_store
@@ -131,7 +132,7 @@ def set_command(
     with _prefect_api(errors):
         name = save(block, NAME_PREFIX)
     _audit("credentials.set", name, block)
-    Console().print(
+    console().print(
         f"[green]✔[/] identifiants enregistrés sous {name} ({_scope_text(scope, key)})",
         highlight=False,
     )
@@ -157,7 +158,7 @@ def list_command(as_json: JsonOption = False) -> None:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
-        Console().print(f"Aucun identifiant enregistré : {SET_ADVICE}", markup=False)
+        console().print(f"Aucun identifiant enregistré : {SET_ADVICE}", markup=False)
         return
     table = Table("Nom du bloc", "Étendue", "Clé", "SIRET", "Plateforme", "Environnement")
     for row in rows:
@@ -169,7 +170,7 @@ def list_command(as_json: JsonOption = False) -> None:
             row["platform"],
             row["environment"],
         )
-    Console().print(table)
+    console().print(table)
 
 
 @app.command("resolve")
@@ -202,7 +203,7 @@ def delete_command(scope: ScopeOption, key: KeyOption = None) -> None:
         errors.print(f"[bold red]✘[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     _audit("credentials.delete", name, None, scope=scope, key=key)
-    Console().print(f"[green]✔[/] {name} supprimé", highlight=False)
+    console().print(f"[green]✔[/] {name} supprimé", highlight=False)
 
 
 @app.command("test")
@@ -236,7 +237,7 @@ def connection_test(
             client.authenticate()
     except ConnectorError as exc:
         _fail(errors, f"échec de la connexion avec {name} : {exc}", EXIT_FAILED)
-    Console().print(
+    console().print(
         f"[green]✔[/] connexion réussie avec {name} ({block.platform}, {block.environment}, "
         f"service {block.service_code()})",
         highlight=False,

@@ -159,7 +159,6 @@ def _run(work: Path, home: Path, console: Console, dsn_deposit, dsn_returns) -> 
         print_rows(console, load_rows(settings=settings))
         for pdf in sorted(settings.aer_folder.rglob("*.pdf")):
             console.print(f"  AER : {pdf}")
-        _flush_logs_to_api()
         console.print(
             f"\nLes exécutions, leurs journaux et les tableaux de contrôle (artefacts "
             f"dsn-control-<dossier>) sont dans Prefect ({api.removesuffix('/api')} pendant la "
@@ -192,10 +191,3 @@ def _show_blocked(console: Console, inbox: Path) -> None:
             report = check_stream(stream)
         if not report.can_be_deposited:
             print_check_report(console, f"{inbox.name}/{path.name}", report)
-
-
-def _flush_logs_to_api() -> None:
-    """Send the last log lines before the local server stops (else: "Error logging to API")."""
-    from prefect.logging.handlers import APILogHandler
-
-    APILogHandler().flush()

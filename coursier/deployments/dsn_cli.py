@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from coursier.deployments.control_cli import control, load_rows, print_rows
 from coursier.deployments.dsn_report import print_check_report
+from coursier.deployments.terminal import console as new_console
 from coursier.models.dsn.checks import CheckReport, check_stream
 
 EXIT_OK, EXIT_BLOCKING, EXIT_UNREADABLE = 0, 1, 2
@@ -73,7 +73,7 @@ def check(
     if as_json:
         typer.echo(json.dumps([c.as_dict() for c in checks], ensure_ascii=False, indent=2))
     else:
-        console = Console()
+        console = new_console()
         for item in checks:
             if item.report is None:
                 console.print(f"[bold red]✘ {item.path}[/] : {item.error}")
@@ -121,7 +121,7 @@ def returns(
 
 def _end(state, dossier: str | None) -> None:
     """Show the control table after a run; exit 0 completed, 1 partial, 2 failed."""
-    console = Console()
+    console = new_console()
     print_rows(console, load_rows(dossier=dossier))
     console.print(f"\n{state.name} : {state.message or ''}")
     if state.is_failed():

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from prefect.logging.handlers import APILogHandler
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 STARTUP_SECONDS = 90
@@ -63,7 +64,11 @@ def local_prefect_server(home: Path, port: int | None = None) -> Iterator[str]:
     try:
         _wait_healthy(api, process, log_path)
         with temporary_settings(updates={PREFECT_API_URL: api}):
-            yield api
+            try:
+                yield api
+            finally:
+                # The runs' last log lines, before the server goes (else "Error logging to API").
+                APILogHandler().flush()
     finally:
         process.terminate()
         try:

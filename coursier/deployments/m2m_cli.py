@@ -12,10 +12,10 @@ from enum import Enum
 from typing import Annotated, cast
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from coursier.deployments.terminal import console
 from coursier.models.portfolio import M2M_MODULES, M2MModule
 from coursier.settings import CoursierSettings
 from coursier.store import m2m_status, open_store, set_m2m
@@ -90,7 +90,7 @@ def status(
             f"{st.updated_at:%d/%m/%Y %H:%M}" if st.updated_at else "",
             escape(st.updated_by or ""),
         )
-    Console().print(table if statuses else "Aucun réglage M2M : le dépôt est inactif partout.")
+    console().print(table if statuses else "Aucun réglage M2M : le dépôt est inactif partout.")
 
 
 def _switch(enabled: bool, operator: str | None, modules: list[ModuleChoice] | None) -> None:
@@ -102,4 +102,4 @@ def _switch(enabled: bool, operator: str | None, modules: list[ModuleChoice] | N
             set_m2m(s, who, module, enabled, by)
     state = "actif" if enabled else "inactif"
     labels = ", ".join(MODULE_LABELS[m] for m in dict.fromkeys(chosen))
-    Console().print(f"Dépôt M2M {state} pour {who} : {labels}", markup=False, highlight=False)
+    console().print(f"Dépôt M2M {state} pour {who} : {labels}", markup=False, highlight=False)

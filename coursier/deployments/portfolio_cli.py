@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from coursier.deployments.terminal import console as new_console
 from coursier.models.portfolio import PortfolioError, PortfolioFormat, load_portfolio
 from coursier.settings import CoursierSettings
 from coursier.store import append_audit, import_portfolio, list_dossiers, open_store
@@ -66,7 +67,7 @@ def import_file(
             outcome="ok",
             details={**asdict(summary), "sha256": hashlib.sha256(data).hexdigest()},
         )
-    Console().print(
+    new_console().print(
         f"[green]✔[/] {escape(file.name)} : {summary.created} créé(s), "
         f"{summary.updated} modifié(s), {summary.unchanged} inchangé(s) "
         "(répertoires, sociétés et dossiers)"
@@ -85,7 +86,7 @@ def list_command(
     if as_json:
         typer.echo(json.dumps([asdict(d) for d in dossiers], ensure_ascii=False, indent=2))
         return
-    console = Console()
+    console = new_console()
     if not dossiers:
         console.print("Aucun dossier : importez le portefeuille avec `coursier portfolio import`.")
         return

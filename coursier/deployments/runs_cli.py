@@ -15,9 +15,9 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from coursier.deployments.terminal import console
 from coursier.settings import CoursierSettings
 from coursier.store import open_store, query_audit
 
@@ -56,7 +56,7 @@ def audit(
             table.add_column(column, overflow="fold")
         for event in events:
             table.add_row(*(str(event[c] or "") for c in AUDIT_COLUMNS))
-        Console().print(table)
+        console().print(table)
 
 
 def rerun(

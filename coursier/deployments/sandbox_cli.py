@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from coursier.deployments.terminal import console
 from coursier.sandbox.accounts import TEST_DECLARANT
 from coursier.sandbox.server import SandboxServer
 
@@ -50,4 +51,4 @@ def sandbox(
     seed: Annotated[int, typer.Option(help="Graine des comptes, flux et pannes simulées.")] = 0,
 ) -> None:
     """Sert Net-Entreprises et IZILIO simulés sur 127.0.0.1 jusqu'à Ctrl-C."""
-    run_sandbox(port, seed, Console(), lambda _: wait_for_interrupt())
+    run_sandbox(port, seed, console(), lambda _: wait_for_interrupt())
