@@ -25,6 +25,7 @@ from coursier.store import Store
 from coursier.store.ledger import add_deposit, find_deposit, update_deposit
 from coursier.store.m2m import m2m_enabled
 from coursier.store.portfolio import DossierView
+from coursier.tasks.artifacts import Progress, artifact_key
 from coursier.tasks.dsn_files import CheckedFile
 
 STATE_OF_ACTION = {
@@ -137,8 +138,19 @@ def deposit_files(
     concurrency: int,
 ) -> list[FileResult]:
     """Deposit a batch of files, ``concurrency`` at a time."""
+    progress = Progress(
+        artifact_key("dsn-deposit-progress", target.dossier),
+        len(files),
+        f"Dépôt des fichiers du dossier {target.dossier}",
+    )
+
+    def deposit(checked: CheckedFile) -> FileResult:
+        result = deposit_one(store, client, target, checked)
+        progress.tick()
+        return result
+
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="deposit") as pool:
-        return list(pool.map(lambda f: deposit_one(store, client, target, f), files))
+        return list(pool.map(deposit, files))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 
@@ -13,13 +12,9 @@ from coursier.models.control import ControlRow, control_rows
 from coursier.models.deposits import DepositState, run_outcome
 from coursier.store import OutcomeIn, Store
 from coursier.store.ledger import control_rows as ledger_rows
+from coursier.tasks.artifacts import artifact_key
 from coursier.tasks.deposits import FileResult
 from coursier.tasks.runs import Run
-
-
-def artifact_key(*parts: str) -> str:
-    """A Prefect artifact key: lowercase letters, digits and dashes."""
-    return re.sub(r"[^a-z0-9]+", "-", "-".join(parts).lower()).strip("-")
 
 
 def dossier_control_rows(store: Store, dossier: str) -> list[ControlRow]:

@@ -1,0 +1,45 @@
+"""Artifact keys, and a progress artifact for runs that handle hundreds of items (DESIGN.md).
+
+Below the threshold a run is over before anyone looks, and the updates would only cost calls.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
+
+#: Runs with at least this many items get a progress artifact.
+THRESHOLD = 200
+#: Percentage points between two updates sent to the API.
+STEP = 5.0
+
+
+def artifact_key(*parts: str) -> str:
+    """A Prefect artifact key: lowercase letters, digits and dashes."""
+    return re.sub(r"[^a-z0-9]+", "-", "-".join(parts).lower()).strip("-")
+
+
+class Progress:
+    """Counts finished items from any thread; sends the percentage every ``STEP`` points."""
+
+    def __init__(self, key: str, total: int, description: str) -> None:
+        self.total = total
+        self.done = 0
+        self.sent = 0.0
+        self.lock = threading.Lock()
+        self.artifact_id = (
+            create_progress_artifact(0.0, key=key, description=description)
+            if total >= THRESHOLD
+            else None
+        )
+
+    def tick(self) -> None:
+        with self.lock:
+            self.done += 1
+            percent = 100.0 * self.done / self.total
+            if self.artifact_id is None or (percent - self.sent < STEP and self.done < self.total):
+                return
+            self.sent = percent
+        update_progress_artifact(self.artifact_id, percent)
