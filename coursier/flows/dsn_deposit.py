@@ -14,24 +14,15 @@ from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from coursier.connectors.errors import ConnectorError
-from coursier.models.deposits import Action
-from coursier.tasks.accounts import AccountUnavailable, open_account
-from coursier.tasks.deposits import (
-    DepositTarget,
-    deposit_files,
-    plan_files,
-    record_decision,
-    unreadable,
-)
-from coursier.tasks.dsn_files import check_dsn_files
-from coursier.tasks.reconciling import reconcile_account
+from coursier.tasks.accounts import AccountUnavailable
+from coursier.tasks.dsn_files import checked_in_batches
 from coursier.tasks.reporting import close_deposit_run
 from coursier.tasks.returns import follow_returns
 from coursier.tasks.runs import Run, RunFailed, start_run
+from coursier.tasks.sending import DossierSender
 
 FLOW = "dsn-deposit"
 Platform = Literal["net-entreprises", "izilio"]
-NEEDS_ACCOUNT = (Action.DEPOSIT, Action.FOLLOW, Action.RECONCILE)
 
 
 @flow(name=FLOW, task_runner=ThreadPoolTaskRunner(max_workers=4))
@@ -64,33 +55,19 @@ def _deposit(
     retry_failed_of: str | None,
 ) -> State:
     dossier = run.dossier(code)
-    checked = check_dsn_files(run.paths_to_process(files, inbox, retry_failed_of))
-    readable = [c for c in checked if not c.error]
-    plans = plan_files(run.store, dossier, readable, run.operator)
-    target = DepositTarget(
-        dossier.code, platform or dossier.platform, run.operator, run.flow_run_id
-    )
-    account = None
-    if any(plan.action in NEEDS_ACCOUNT for _, plan in plans):
-        account = open_account(dossier, platform)
-        target = account.target_for(target)
-        reconcile_account(run, account)
-        plans = plan_files(run.store, dossier, readable, run.operator)
-    results = [unreadable(c) for c in checked if c.error]
-    results += [
-        record_decision(run.store, target, c, p) for c, p in plans if p.action is not Action.DEPOSIT
-    ]
-    sending = [c for c, plan in plans if plan.action is Action.DEPOSIT]
-    if account is not None:
-        concurrency = run.settings.deposit_concurrency
-        results += deposit_files(run.store, account.client, target, sending, concurrency)
+    paths = run.paths_to_process(files, inbox, retry_failed_of)
+    sender = DossierSender(run, dossier, platform, len(paths))
+    results = []
+    for checked in checked_in_batches(paths):  # the next batches are checked meanwhile
+        results += sender.handle(checked)
+    if sender.account is not None:
         follow_returns(
             run.store,
-            account.client,
+            sender.account.client,
             [r.deposit_id for r in results if r.state and r.state.in_flight and r.idflux],
             seconds=follow_minutes * 60,
             poll_seconds=run.settings.follow_poll_seconds,
-            concurrency=concurrency,
+            concurrency=run.settings.deposit_concurrency,
             aer_folder=run.settings.aer_folder,
             actor=run.actor,
             flow_run_id=run.flow_run_id,

@@ -6,7 +6,6 @@ Below the threshold a run is over before anyone looks, and the updates would onl
 from __future__ import annotations
 
 import re
-import threading
 
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 
@@ -22,13 +21,15 @@ def artifact_key(*parts: str) -> str:
 
 
 class Progress:
-    """Counts finished items from any thread; sends the percentage every ``STEP`` points."""
+    """Counts finished items; sends the percentage every ``STEP`` points.
+
+    Call :meth:`tick` from a thread that runs in the flow's Prefect context.
+    """
 
     def __init__(self, key: str, total: int, description: str) -> None:
         self.total = total
         self.done = 0
         self.sent = 0.0
-        self.lock = threading.Lock()
         self.artifact_id = (
             create_progress_artifact(0.0, key=key, description=description)
             if total >= THRESHOLD
@@ -36,10 +37,9 @@ class Progress:
         )
 
     def tick(self) -> None:
-        with self.lock:
-            self.done += 1
-            percent = 100.0 * self.done / self.total
-            if self.artifact_id is None or (percent - self.sent < STEP and self.done < self.total):
-                return
-            self.sent = percent
+        self.done += 1
+        percent = 100.0 * self.done / self.total
+        if self.artifact_id is None or (percent - self.sent < STEP and self.done < self.total):
+            return
+        self.sent = percent
         update_progress_artifact(self.artifact_id, percent)

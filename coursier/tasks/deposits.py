@@ -25,7 +25,7 @@ from coursier.store import Store
 from coursier.store.ledger import add_deposit, find_deposit, update_deposit
 from coursier.store.m2m import m2m_enabled
 from coursier.store.portfolio import DossierView
-from coursier.tasks.artifacts import Progress, artifact_key
+from coursier.tasks.artifacts import Progress
 from coursier.tasks.dsn_files import CheckedFile
 
 STATE_OF_ACTION = {
@@ -136,21 +136,19 @@ def deposit_files(
     target: DepositTarget,
     files: list[CheckedFile],
     concurrency: int,
+    progress: Progress,
 ) -> list[FileResult]:
-    """Deposit a batch of files, ``concurrency`` at a time."""
-    progress = Progress(
-        artifact_key("dsn-deposit-progress", target.dossier),
-        len(files),
-        f"Dépôt des fichiers du dossier {target.dossier}",
-    )
+    """Deposit a batch of files, ``concurrency`` at a time.
 
-    def deposit(checked: CheckedFile) -> FileResult:
-        result = deposit_one(store, client, target, checked)
-        progress.tick()
-        return result
-
+    Progress is told from this thread: the pool's threads do not carry Prefect's context (its
+    API address among it), so they make no Prefect call.
+    """
+    results = []
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="deposit") as pool:
-        return list(pool.map(deposit, files))
+        for result in pool.map(lambda f: deposit_one(store, client, target, f), files):
+            results.append(result)
+            progress.tick()
+    return results
 
 
 @dataclass(frozen=True)
