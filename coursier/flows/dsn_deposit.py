@@ -15,7 +15,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from coursier.connectors.errors import ConnectorError
 from coursier.tasks.accounts import AccountUnavailable
-from coursier.tasks.dsn_files import checked_in_batches
+from coursier.tasks.dsn_files import check_dsn_files
 from coursier.tasks.reporting import close_deposit_run
 from coursier.tasks.returns import follow_returns
 from coursier.tasks.runs import Run, RunFailed, start_run
@@ -57,9 +57,7 @@ def _deposit(
     dossier = run.dossier(code)
     paths = run.paths_to_process(files, inbox, retry_failed_of)
     sender = DossierSender(run, dossier, platform, len(paths))
-    results = []
-    for checked in checked_in_batches(paths):  # the next batches are checked meanwhile
-        results += sender.handle(checked)
+    results = sender.handle(check_dsn_files(paths))
     if sender.account is not None:
         follow_returns(
             run.store,

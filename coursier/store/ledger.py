@@ -205,6 +205,22 @@ def store_return(
     return change
 
 
+def returns_by_identity(
+    session: Session, platform: str, idfluxes: Iterable[str]
+) -> dict[tuple[str, str, str], tuple[str, datetime | None]]:
+    """(idflux, nature, return id) → (status, published) of the stored returns of these flux."""
+    wanted = list(idfluxes)
+    if not wanted:
+        return {}
+    query = select(StoredReturn).where(
+        StoredReturn.platform == platform, StoredReturn.idflux.in_(wanted)
+    )
+    return {
+        (r.idflux, r.nature, r.return_id): (r.status, r.published_at)
+        for r in session.scalars(query)
+    }
+
+
 def returns_of(session: Session, deposit_id: int) -> list[StoredReturn]:
     return list(
         session.scalars(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,9 +18,6 @@ from coursier.models.dsn.lines import ENCODING
 from coursier.models.dsn.parser import parse
 
 DSN_SUFFIXES = (".dsn", ".txt", ".edi")
-#: Files self-checked by one task: enough to keep the task runs few, small enough that the
-#: first files are sent while the next ones are still being checked.
-CHECK_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -92,11 +88,3 @@ def read_and_check(path: Path) -> CheckedFile:
 def check_dsn_files(paths: list[Path]) -> list[CheckedFile]:
     """Self-check a batch of DSN files."""
     return [read_and_check(path) for path in paths]
-
-
-def checked_in_batches(paths: list[Path], size: int = CHECK_BATCH) -> Iterator[list[CheckedFile]]:
-    """Self-check batches on the flow's task runner and hand them over in order: the next
-    batches are checked (CPU) while the caller sends the current one (network)."""
-    futures = [check_dsn_files.submit(paths[i : i + size]) for i in range(0, len(paths), size)]
-    for future in futures:
-        yield future.result()

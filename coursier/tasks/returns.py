@@ -37,10 +37,10 @@ from coursier.store.ledger import (
     deposits_waiting_for_aer,
     listed_until,
     open_deposits,
+    returns_by_identity,
     returns_of,
     set_listed_until,
     store_return,
-    stored_return,
     update_deposit,
 )
 from coursier.store.ledger_tables import Deposit
@@ -69,19 +69,18 @@ def take_returns(
     """Download and store the new or changed returns among ``entries``.
 
     Returns the ledger ids of the deposits whose returns changed, to settle their state again.
+    One read before the downloads and one write after them: sixteen threads share the store.
     """
+    entries = list(entries)
+    with store.begin() as session:
+        known = returns_by_identity(session, platform, {e.idflux for e in entries})
+    fresh = [e for e in entries if known.get(_identity(e)) != (e.status, e.published_at)]
+    if not fresh:
+        return set()
+    downloaded = [(entry, client.download(entry)) for entry in fresh]
     changed: set[int] = set()
-    for entry in entries:
-        with store.begin() as session:
-            current = stored_return(session, platform, entry.idflux, entry.nature, entry.return_id)
-            if (
-                current is not None
-                and current.status == entry.status
-                and (current.published_at == entry.published_at)
-            ):
-                continue
-        content = client.download(entry)
-        with store.begin() as session:
+    with store.begin() as session:
+        for entry, content in downloaded:
             deposit = deposit_of_flux(session, platform, entry.idflux)
             change = store_return(
                 session,
@@ -116,6 +115,10 @@ def take_returns(
             if change.kind != "unchanged" and deposit is not None:
                 changed.add(deposit.id)
     return changed
+
+
+def _identity(entry: ReturnEntry) -> tuple[str, str, str]:
+    return entry.idflux, entry.nature, entry.return_id
 
 
 def settle(store: Store, deposit_id: int) -> Verdict:

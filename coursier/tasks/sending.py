@@ -1,7 +1,7 @@
-"""Sending a dossier's checked files, batch after batch, as one account.
+"""Sending a dossier's checked files as one account.
 
-The account is opened, and its deposits of unknown fate reconciled, the first time a batch has
-something to send or follow: a run whose files are all blocked or M2M-off needs no credentials.
+The account is opened, and its deposits of unknown fate reconciled, only when a file has to be
+sent or followed: a run whose files are all blocked or M2M-off needs no credentials.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class DossierSender:
         )
 
     def handle(self, checked: list[CheckedFile]) -> list[FileResult]:
-        """Record, refuse or deposit one batch of checked files."""
+        """Record, refuse or deposit the checked files."""
         store = self.run.store
         readable = [c for c in checked if not c.error]
         plans = plan_files(store, self.dossier, readable, self.run.operator)
