@@ -23,6 +23,8 @@ from coursier.deployments.control_cli import load_rows, print_rows
 from coursier.deployments.dsn_report import print_check_report
 from coursier.deployments.local_prefect import local_prefect_server
 from coursier.deployments.sandbox_world import Declarant, WorldDossier, install_world
+from coursier.flows.dsn_deposit import dsn_deposit
+from coursier.flows.dsn_returns import dsn_returns
 from coursier.models.dsn import samples, writer
 from coursier.models.dsn.checks import check_stream
 from coursier.models.dsn.records import Contract, Employee, Envoi, Record
@@ -89,13 +91,10 @@ def write_demo_files(folder: Path) -> dict[str, Path]:
 
 def run_demo(home: Path, console: Console) -> int:
     """Run the whole demo under ``home``; the number of dossiers whose run did not complete."""
-    from coursier.flows.dsn_deposit import dsn_deposit
-    from coursier.flows.dsn_returns import dsn_returns
-
     work = home / "demo"
     shutil.rmtree(work, ignore_errors=True)
     with _coursier_home(work):
-        return _run(work, home, console, dsn_deposit, dsn_returns)
+        return _run(work, home, console)
 
 
 @contextmanager
@@ -113,7 +112,7 @@ def _coursier_home(work: Path) -> Iterator[None]:
             os.environ["COURSIER_HOME"] = previous
 
 
-def _run(work: Path, home: Path, console: Console, dsn_deposit, dsn_returns) -> int:
+def _run(work: Path, home: Path, console: Console) -> int:
     settings = CoursierSettings()
     operator = getpass.getuser()
     console.print("[bold]coursier — dépôt DSN machine à machine[/] (bac à sable : rien de réel)")
