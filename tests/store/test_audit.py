@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, select, text, update
@@ -22,8 +21,8 @@ T0 = datetime(2025, 3, 5, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+def store(store_url: str):
+    with open_store(store_url) as store:
         with store.begin() as session:
             append_audit(
                 session,
@@ -130,3 +129,13 @@ def test_since_is_an_instant_whatever_its_timezone(store: Store) -> None:
     with store.begin() as session:
         assert [e.action for e in query_audit(session, since=at_t0)] == ["deposit"]
         assert query_audit(session, since=at_t0 + timedelta(microseconds=1)) == []
+
+
+def test_postgresql_refuses_truncate_too(postgres_url_factory) -> None:
+    """TRUNCATE fires no row trigger: PostgreSQL has a statement trigger of its own for it."""
+    with open_store(postgres_url_factory()) as store:
+        with store.begin() as session:
+            append_audit(session, actor="alice", action="import")
+        with pytest.raises(IntegrityError, match="append-only"), store.begin() as session:
+            session.execute(text("TRUNCATE audit_events"))
+        assert _count(store) == 1

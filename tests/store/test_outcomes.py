@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -25,8 +24,8 @@ from coursier.store.outcomes import upsert_statement
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+def store(store_url: str):
+    with open_store(store_url) as store:
         yield store
 
 
