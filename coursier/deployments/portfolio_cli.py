@@ -22,9 +22,17 @@ from rich.table import Table
 from coursier.deployments.terminal import console as new_console
 from coursier.models.portfolio import PortfolioError, PortfolioFormat, load_portfolio
 from coursier.settings import CoursierSettings
-from coursier.store import append_audit, import_portfolio, list_dossiers, open_store
+from coursier.store import (
+    DossierView,
+    Store,
+    append_audit,
+    import_portfolio,
+    list_dossiers,
+    open_store,
+)
+from coursier.store.database import StoreUnavailable
 
-EXIT_BAD_INPUT = 2
+EXIT_FAILED, EXIT_BAD_INPUT = 1, 2
 _FORMAT_OF_SUFFIX: dict[str, PortfolioFormat] = {".csv": "csv", ".yaml": "yaml", ".yml": "yaml"}
 
 app = typer.Typer(
@@ -57,7 +65,7 @@ def import_file(
         for problem in exc.problems:
             errors.print(f"  • {problem}", markup=False, highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    with open_store(CoursierSettings().effective_database_url()) as store, store.begin() as s:
+    with _store(errors) as store, store.begin() as s:
         summary = import_portfolio(s, portfolio)
         append_audit(
             s,
@@ -80,8 +88,9 @@ def list_command(
         bool, typer.Option("--json", help="Un tableau JSON sur la sortie standard, seul.")
     ] = False,
 ) -> None:
-    """Liste les dossiers du portefeuille, avec leur société, leur répertoire et leurs SIRET."""
-    with open_store(CoursierSettings().effective_database_url()) as store, store.begin() as s:
+    """Liste les dossiers du portefeuille, avec leur société, leur répertoire, leurs SIRET et
+    le déclarant pour qui agit un compte concentrateur."""
+    with _store(Console(stderr=True, soft_wrap=True)) as store, store.begin() as s:
         dossiers = list_dossiers(s)
     if as_json:
         typer.echo(json.dumps([asdict(d) for d in dossiers], ensure_ascii=False, indent=2))
@@ -91,19 +100,36 @@ def list_command(
         console.print("Aucun dossier : importez le portefeuille avec `coursier portfolio import`.")
         return
     table = Table()
-    for header in ("Dossier", "Nom", "Société", "SIREN", "Répertoire", "SIRET", "Plateforme"):
+    headers = ("Dossier", "Nom", "Société", "SIREN", "Répertoire", "SIRET", "Plateforme")
+    for header in headers:
         table.add_column(header, overflow="fold")
+    declarants = any(d.declarant for d in dossiers)
+    if declarants:  # only portfolios with a concentrateur have some: no empty column otherwise
+        table.add_column("Déclarant (concentrateur)", overflow="fold")
     for d in dossiers:
-        table.add_row(
-            d.code,
-            d.name,
-            d.company_name,
-            d.siren,
-            d.directory_code,
-            "\n".join(d.sirets),
-            d.platform,
-        )
+        cells = [d.code, d.name, d.company_name, d.siren, d.directory_code, "\n".join(d.sirets)]
+        cells.append(d.platform)
+        if declarants:
+            cells.append(_declarant_text(d))
+        # Values come from the firm's file: shown as text, never read as rich markup.
+        table.add_row(*(escape(cell) for cell in cells))
     console.print(table)
+
+
+def _declarant_text(dossier: DossierView) -> str:
+    declarant = dossier.declarant
+    if declarant is None:
+        return ""
+    return f"{declarant.siret}\n{declarant.last_name} {declarant.first_name}"
+
+
+def _store(errors: Console) -> Store:
+    """The store the settings point at; one that cannot be opened is a message and exit 1."""
+    try:
+        return open_store(CoursierSettings().effective_database_url())
+    except StoreUnavailable as exc:
+        errors.print(f"[bold red]✘[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(EXIT_FAILED) from None
 
 
 def _read(errors: Console, file: Path) -> bytes:

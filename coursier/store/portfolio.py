@@ -2,7 +2,9 @@
 
 An import upserts on stable keys (directory code, SIREN, dossier code), so importing the same
 file twice changes nothing. Entries absent from the file are kept: an import adds and updates,
-it never deletes a dossier that past deposits refer to.
+it never deletes a dossier that past deposits refer to. The declarant a concentrateur acts for
+is kept per company and per dossier as the file gives it (a file that no longer names one
+clears it); a dossier is read with its own, else its company's.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from coursier.models.portfolio import Portfolio
+from coursier.models.declarant import Declarant
+from coursier.models.portfolio import DeclarantIdentity, Portfolio
 from coursier.store.tables import CompanyRow, DataDirectoryRow, DossierRow
 
 Row = TypeVar("Row", DataDirectoryRow, CompanyRow, DossierRow)
@@ -41,6 +44,8 @@ class DossierView:
     directory_code: str
     sirets: tuple[str, ...]
     platform: str
+    declarant: Declarant | None = None
+    """Whom a concentrateur account acts for: the dossier's declarant, else its company's."""
 
 
 def import_portfolio(session: Session, portfolio: Portfolio) -> ImportSummary:
@@ -61,6 +66,7 @@ def import_portfolio(session: Session, portfolio: Portfolio) -> ImportSummary:
                 siren=company.siren,
                 name=company.name,
                 directory=directory_row,
+                **_declarant_columns(company.declarant),
             )
             for dossier in company.dossiers:
                 upsert(
@@ -71,9 +77,18 @@ def import_portfolio(session: Session, portfolio: Portfolio) -> ImportSummary:
                     platform=dossier.platform,
                     company=company_row,
                     sirets=frozenset(dossier.sirets),
+                    **_declarant_columns(dossier.declarant),
                 )
     session.flush()
     return ImportSummary(**upsert.counts)
+
+
+def _declarant_columns(declarant: DeclarantIdentity | None) -> dict[str, str | None]:
+    return {
+        "declarant_siret": declarant.siret if declarant else None,
+        "declarant_last_name": declarant.last_name if declarant else None,
+        "declarant_first_name": declarant.first_name if declarant else None,
+    }
 
 
 class _Upsert:
@@ -126,4 +141,17 @@ def _view(row: DossierRow) -> DossierView:
         directory_code=row.company.directory.code,
         sirets=tuple(e.siret for e in row.establishments),
         platform=row.platform,
+        declarant=_declarant(row) or _declarant(row.company),
     )
+
+
+def _declarant(row: DossierRow | CompanyRow) -> Declarant | None:
+    """The row's declarant, when all three of its columns are filled."""
+    siret, last_name, first_name = (
+        row.declarant_siret,
+        row.declarant_last_name,
+        row.declarant_first_name,
+    )
+    if siret and last_name and first_name:
+        return Declarant(siret, last_name, first_name)
+    return None

@@ -12,7 +12,15 @@ from typer.testing import CliRunner
 from coursier.deployments.portfolio_cli import app
 from coursier.store import list_dossiers, query_audit
 from tests.deployments.cli_env import OPERATOR, cli_store, point_at
-from tests.models.portfolio.samples import ACME_LYON, ACME_NICE, CSV, YAML
+from tests.models.portfolio.samples import (
+    ACME_DECLARANT,
+    ACME_LYON,
+    ACME_NICE,
+    CSV,
+    CSV_WITH_DECLARANTS,
+    SOUTH_DECLARANT,
+    YAML,
+)
 
 runner = CliRunner()
 
@@ -45,6 +53,7 @@ def test_import_then_list_as_json(csv_file: Path) -> None:
         "directory_code": "CAB-NORD",
         "sirets": [ACME_LYON, ACME_NICE],
         "platform": "izilio",
+        "declarant": None,
     }
 
 
@@ -72,6 +81,82 @@ def test_list_shows_a_table(csv_file: Path) -> None:
     assert result.exit_code == 0
     for text in ("CCH_001", "Acme Paris", "CAB-NORD", "izilio", ACME_NICE):
         assert text in result.stdout
+
+
+def test_list_without_any_declarant_has_no_declarant_column(csv_file: Path) -> None:
+    runner.invoke(app, ["import", str(csv_file)])
+    assert "Déclarant" not in runner.invoke(app, ["list"]).stdout
+
+
+def test_declarants_are_imported_listed_and_inherited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str
+) -> None:
+    """On both backends: the store the CLI opens is the one COURSIER_DATABASE_URL names."""
+    monkeypatch.setenv("COURSIER_DATABASE_URL", store_url)
+    path = tmp_path / "concentrateur.csv"
+    path.write_text(CSV_WITH_DECLARANTS, encoding="utf-8")
+    imported = runner.invoke(app, ["import", str(path)])
+    assert imported.exit_code == 0, imported.output
+    dossiers = {d["code"]: d for d in json.loads(runner.invoke(app, ["list", "--json"]).stdout)}
+    fields = ("siret", "last_name", "first_name")
+    assert dossiers["CCH_001"]["declarant"] == dict(zip(fields, ACME_DECLARANT, strict=True))
+    assert dossiers["CCH_002"]["declarant"] == dict(zip(fields, SOUTH_DECLARANT, strict=True))
+    assert dossiers["BETA_01"]["declarant"] is None
+    table = runner.invoke(app, ["list"])
+    assert table.exit_code == 0
+    assert "Déclarant (concentrateur)" in table.stdout
+    for text in (*ACME_DECLARANT, "MARTIN-DURAND Jean Éric"):
+        assert text in table.stdout
+
+
+def test_values_from_the_file_are_shown_as_written_never_as_markup(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text(
+        CSV_WITH_DECLARANTS.replace("Acme Paris", "[red]Acme[/red] Paris").replace(
+            "MARTIN-DURAND", "[bold]MARTIN"
+        ),
+        encoding="utf-8",
+    )
+    assert runner.invoke(app, ["import", str(path)]).exit_code == 0
+    table = runner.invoke(app, ["list"])
+    assert table.exit_code == 0, table.output
+    assert "[red]Acme[/red] Paris" in table.stdout
+    assert "[bold]MARTIN Jean Éric" in table.stdout
+
+
+def test_bad_declarant_imports_nothing_and_names_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text(CSV_WITH_DECLARANTS.replace("Jean Éric", "J" * 40), encoding="utf-8")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 2
+    assert (
+        "p.csv, ligne 3, champ declarant_first_name : trop long : 39 caractères au plus"
+        in result.stderr
+    )
+    with cli_store() as store, store.begin() as session:
+        assert list_dossiers(session) == []
+
+
+@pytest.mark.parametrize("command", [["list"], ["import", "p.csv"]])
+def test_a_store_that_cannot_be_opened_is_one_line_naming_the_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens there once closed
+    password = "Mdp-De-La-Base-2026"
+    url = f"postgresql://paie:{password}@127.0.0.1:{port}/coursier"
+    monkeypatch.setenv("COURSIER_DATABASE_URL", url)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.csv").write_text(CSV, encoding="utf-8")
+    result = runner.invoke(app, command)
+    assert result.exit_code == 1
+    assert f"base de données paie@127.0.0.1:{port}/coursier inutilisable" in result.stderr
+    assert password not in result.output
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
 
 
 def test_list_of_an_empty_portfolio_says_how_to_fill_it() -> None:

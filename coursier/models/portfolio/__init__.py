@@ -2,6 +2,7 @@
 
 from coursier.models.portfolio.loader import (
     CSV_COLUMNS,
+    CSV_DECLARANT_COLUMNS,
     PortfolioError,
     PortfolioFormat,
     PortfolioProblem,
@@ -12,6 +13,7 @@ from coursier.models.portfolio.model import (
     PLATFORMS,
     Company,
     DataDirectory,
+    DeclarantIdentity,
     Dossier,
     Platform,
     Portfolio,
@@ -21,10 +23,12 @@ from coursier.models.portfolio.model import (
 
 __all__ = [
     "CSV_COLUMNS",
+    "CSV_DECLARANT_COLUMNS",
     "M2M_MODULES",
     "PLATFORMS",
     "Company",
     "DataDirectory",
+    "DeclarantIdentity",
     "Dossier",
     "M2MModule",
     "Platform",

@@ -6,11 +6,16 @@ CSV: UTF-8 (a BOM is tolerated), ``;`` or ``,`` between columns (whichever the h
 more), header ``directory,directory_name,siren,company_name,dossier,dossier_name,sirets,platform``.
 A directory or company spans as many rows as it has dossiers; ``sirets`` holds one or more SIRET
 separated by ``;`` or ``,`` (quote the cell when it contains the column separator); an empty
-``platform`` means net-entreprises.
+``platform`` means net-entreprises. Optional columns name the declarant a concentrateur account
+acts for: ``company_declarant_siret,company_declarant_last_name,company_declarant_first_name``
+for the company (the same on each of its rows, like its name), ``declarant_siret,
+declarant_last_name,declarant_first_name`` for the dossier (overriding the company's); all
+three or none.
 
-YAML: ``directories: [{code, name, companies: [{siren, name, dossiers: [{code, name,
-sirets: [...], platform}]}]}]``. Quote codes and numbers (``siren: "732829320"``): YAML reads
-``001`` as the number 1.
+YAML: ``directories: [{code, name, companies: [{siren, name, declarant, dossiers: [{code,
+name, sirets: [...], platform, declarant}]}]}]``, ``declarant: {siret, last_name,
+first_name}`` optional. Quote codes and numbers (``siren: "732829320"``): YAML reads ``001`` as
+the number 1.
 """
 
 from __future__ import annotations
@@ -40,6 +45,12 @@ CSV_COLUMNS = (
     "sirets",
     "platform",
 )
+_DECLARANT_FIELDS = ("siret", "last_name", "first_name")
+# Optional: a portfolio without concentrateur has none of them.
+CSV_DECLARANT_COLUMNS = tuple(
+    f"{owner}declarant_{name}" for owner in ("company_", "") for name in _DECLARANT_FIELDS
+)
+_ALL_CSV_COLUMNS = CSV_COLUMNS + CSV_DECLARANT_COLUMNS
 # (collection, field) of the model → CSV column holding it.
 _CSV_COLUMN_OF = {
     ("directories", "code"): "directory",
@@ -50,6 +61,8 @@ _CSV_COLUMN_OF = {
     ("dossiers", "name"): "dossier_name",
     ("dossiers", "sirets"): "sirets",
     ("dossiers", "platform"): "platform",
+    **{("companies", "declarant", f): f"company_declarant_{f}" for f in _DECLARANT_FIELDS},
+    **{("dossiers", "declarant", f): f"declarant_{f}" for f in _DECLARANT_FIELDS},
 }
 _SIRET_SEPARATORS = re.compile(r"[;,]")
 _EMPTY_COLLECTION = {
@@ -175,7 +188,7 @@ def _read_csv(text: str, source: str) -> tuple[Any, Locator, list[PortfolioProbl
             line = reader.line_num
             problems.append(PortfolioProblem(source, f"ligne {line}", "", message, line))
             continue
-        cells = {name: (row.get(name) or "").strip() for name in CSV_COLUMNS}
+        cells = {name: (row.get(name) or "").strip() for name in _ALL_CSV_COLUMNS}
         if any(cells.values()):
             rows.append((reader.line_num, cells))
     raw, lines = _nest(rows)
@@ -204,13 +217,12 @@ def _nest(rows: list[_Row]) -> tuple[dict[str, Any], dict[Location, int]]:
         directory = {"code": first["directory"], "name": first["directory_name"], "companies": []}
         for c, group in enumerate(companies.values()):
             lines["directories", d, "companies", c] = group[0][0]
-            directory["companies"].append(
-                {
-                    "siren": group[0][1]["siren"],
-                    "name": group[0][1]["company_name"],
-                    "dossiers": [_dossier(cells) for _, cells in group],
-                }
-            )
+            company = {
+                "siren": group[0][1]["siren"],
+                "name": group[0][1]["company_name"],
+                "dossiers": [_dossier(cells) for _, cells in group],
+            }
+            directory["companies"].append(company | _declarant(group[0][1], "company_"))
             for k, (line, _) in enumerate(group):
                 lines["directories", d, "companies", c, "dossiers", k] = line
         directories.append(directory)
@@ -220,22 +232,33 @@ def _nest(rows: list[_Row]) -> tuple[dict[str, Any], dict[Location, int]]:
 def _dossier(cells: dict[str, str]) -> dict[str, Any]:
     sirets = [s.strip() for s in _SIRET_SEPARATORS.split(cells["sirets"]) if s.strip()]
     dossier = {"code": cells["dossier"], "name": cells["dossier_name"], "sirets": sirets}
-    return dossier | ({"platform": cells["platform"]} if cells["platform"] else {})
+    dossier |= {"platform": cells["platform"]} if cells["platform"] else {}
+    return dossier | _declarant(cells, "")
+
+
+def _declarant(cells: dict[str, str], owner: str) -> dict[str, Any]:
+    """``{"declarant": {...}}`` when any of the owner's declarant cells is filled (an empty one
+    among them is then reported as empty), else nothing."""
+    values = {name: cells[f"{owner}declarant_{name}"] for name in _DECLARANT_FIELDS}
+    return {"declarant": values} if any(values.values()) else {}
 
 
 def _name_conflicts(rows: list[_Row]) -> list[tuple[int, str, str]]:
     """(line, column, message) for each row naming its directory or company differently from
     the first row of that directory or company."""
     conflicts = []
-    for column, name_column in (("directory", "directory_name"), ("siren", "company_name")):
+    company_columns = ("company_name", *CSV_DECLARANT_COLUMNS[:3])
+    pairs = [("directory", "directory_name")] + [("siren", c) for c in company_columns]
+    for column, name_column in pairs:
         first: dict[str, _Row] = {}
+        same = "le même nom" if name_column.endswith("name") else "la même valeur"
         for line, cells in rows:
             key = stdnum_siren.compact(cells[column]) if column == "siren" else cells[column]
             first_line, first_cells = first.setdefault(key, (line, cells))
             if first_cells[name_column] != cells[name_column]:
                 message = (
                     f"{cells[name_column]!r} ici, {first_cells[name_column]!r} à la ligne "
-                    f"{first_line} : donnez le même nom sur chaque ligne"
+                    f"{first_line} : donnez {same} sur chaque ligne"
                 )
                 conflicts.append((line, name_column, message))
     return conflicts
@@ -247,7 +270,8 @@ def _csv_location(lines: dict[Location, int], location: Location) -> tuple[str, 
     ends = range(len(location), 0, -1)
     line = next((lines[location[:end]] for end in ends if location[:end] in lines), 2)
     fields = [part for part in location if isinstance(part, str)]
-    return f"ligne {line}", _CSV_COLUMN_OF.get(tuple(fields[-2:]), ""), line
+    column = _CSV_COLUMN_OF.get(tuple(fields[-3:])) or _CSV_COLUMN_OF.get(tuple(fields[-2:]))
+    return f"ligne {line}", column or "", line
 
 
 def _french(error: Any) -> str:
@@ -259,6 +283,8 @@ def _french(error: Any) -> str:
         return _EMPTY_COLLECTION[str(location[-1])]
     if kind == "literal_error":
         return f"plateforme {error['input']!r} inconnue : net-entreprises ou izilio"
+    if kind == "string_too_long":
+        return f"trop long : {error['ctx']['max_length']} caractères au plus"
     return _MESSAGES.get(kind, f"valeur refusée ({error['msg']}) : corrigez-la")
 
 

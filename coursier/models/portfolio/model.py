@@ -1,5 +1,6 @@
 """What a firm manages: data directories, the companies (SIREN) in them, and the dossiers of
-each company with their establishments (SIRET) and the platform they deposit on.
+each company with their establishments (SIRET) and the platform they deposit on. A company, and
+a dossier overriding it, may name the declarant a concentrateur account acts for.
 
 Each level validates its own fields (identifiers by python-stdnum); ``consistency_problems``
 checks what spans levels: every SIRET belongs to its company's SIREN, codes are unique, and two
@@ -27,6 +28,8 @@ from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
+from coursier.models.declarant import Declarant
+
 Platform = Literal["net-entreprises", "izilio"]
 PLATFORMS: tuple[Platform, ...] = get_args(Platform)
 
@@ -48,6 +51,8 @@ def slug(key: str) -> str:
 
 
 def _identifier(module: ModuleType, label: str, value: str) -> str:
+    if not value.strip():
+        raise ValueError("vide : renseignez-le")
     try:
         return module.validate(value)
     except InvalidLength:
@@ -84,6 +89,31 @@ def _deduplicated(values: Any) -> Any:
 
 
 Text = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1)]
+# The platform receives the declarant as "SIRET;NOM;PRENOM": a ";" or a line break in a name
+# would shift or split the fields.
+_NOT_IN_NAMES = re.compile(r"[;\x00-\x1f\x7f]")
+
+
+def _declarant_name(value: str) -> str:
+    if _NOT_IN_NAMES.search(value):
+        raise ValueError(
+            "ne doit contenir ni « ; » ni saut de ligne, tabulation ou autre caractère de "
+            "contrôle : écrivez le nom comme sur le compte du déclarant"
+        )
+    return value
+
+
+# The platform's limits (it answers 422 beyond them), as for the account's own names.
+LastName = Annotated[
+    str,
+    StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=64),
+    AfterValidator(_declarant_name),
+]
+FirstName = Annotated[
+    str,
+    StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=39),
+    AfterValidator(_declarant_name),
+]
 Code = Annotated[Text, AfterValidator(_sluggable)]
 Siren = Annotated[StrictStr, AfterValidator(_siren)]
 Siret = Annotated[StrictStr, AfterValidator(_siret)]
@@ -93,6 +123,19 @@ class _Entry(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class DeclarantIdentity(_Entry):
+    """The declarant a concentrateur account (service 98) acts for, as the platform knows it:
+    SIRET, last name (64 characters at most), first name (39 at most). Its SIRET is the
+    declarant's, not necessarily one of the company's."""
+
+    siret: Siret
+    last_name: LastName
+    first_name: FirstName
+
+    def as_declarant(self) -> Declarant:
+        return Declarant(self.siret, self.last_name, self.first_name)
+
+
 class Dossier(_Entry):
     """A client file: what is declared for some establishments of one company."""
 
@@ -100,6 +143,8 @@ class Dossier(_Entry):
     name: Text
     sirets: Annotated[tuple[Siret, ...], BeforeValidator(_deduplicated), Field(min_length=1)]
     platform: Annotated[Platform, BeforeValidator(_lowercase)] = "net-entreprises"
+    declarant: DeclarantIdentity | None = None
+    """Overrides the company's declarant."""
 
 
 class Company(_Entry):
@@ -108,6 +153,8 @@ class Company(_Entry):
     siren: Siren
     name: Text
     dossiers: Annotated[tuple[Dossier, ...], Field(min_length=1)]
+    declarant: DeclarantIdentity | None = None
+    """The declarant of every dossier of the company that names none of its own."""
 
 
 class DataDirectory(_Entry):
