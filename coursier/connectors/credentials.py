@@ -140,7 +140,7 @@ class ScopeChain:
 
 
 @dataclass(frozen=True)
-class ResolvedCredentials(Generic[Credentials]):
+class Resolved(Generic[Credentials]):
     """The credentials a dossier uses, the name they were saved under and their scope."""
 
     block: Credentials
@@ -148,22 +148,29 @@ class ResolvedCredentials(Generic[Credentials]):
     scope: Scope
 
 
-def resolve(
-    block_cls: type[Credentials], chain: ScopeChain, prefix: str
-) -> ResolvedCredentials[Credentials]:
+ResolvedCredentials = Resolved  # the name it had first
+
+
+def resolve(block_cls: type[Credentials], chain: ScopeChain, prefix: str) -> Resolved[Credentials]:
     """The narrowest credentials saved for ``chain``; ``CredentialsNotFound`` if none is."""
     for scope, key in chain.scopes():
         name = block_name(prefix, scope, key)
         block = load(block_cls, name)
         if block is None:
             continue
-        if block.scope != scope or (key and slug(block.scope_key or "") != slug(key)):
-            raise ConnectorError(
-                f"le bloc {name} déclare l'étendue {block.scope} {block.scope_key or ''} : "
-                "enregistrez-le de nouveau avec `coursier credentials set`"
-            )
-        return ResolvedCredentials(block, name, scope)
+        check_scope(block, name, scope, key)
+        return Resolved(block, name, scope)
     raise CredentialsNotFound(chain.candidates(prefix))
+
+
+def check_scope(block: ScopedCredentials, name: str, scope: Scope, key: str | None) -> None:
+    """``ConnectorError`` when the block saved as ``name`` declares another scope than its name
+    says (edited by hand in Prefect's UI): using it would apply it where nobody meant to."""
+    if block.scope != scope or (key and slug(block.scope_key or "") != slug(key)):
+        raise ConnectorError(
+            f"le bloc {name} déclare l'étendue {block.scope} {block.scope_key or ''} : "
+            "enregistrez-le de nouveau avec `coursier credentials set`"
+        )
 
 
 def load(block_cls: type[Credentials], name: str) -> Credentials | None:

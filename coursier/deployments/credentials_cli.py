@@ -1,10 +1,17 @@
 """``coursier credentials …``: Net-Entreprises / IZILIO identifiers, per scope.
 
 Identifiers are saved as Prefect Blocks (the password encrypted by the Prefect server) under a
-name that encodes their scope; a dossier uses the narrowest saved for it (dossier, company,
-directory, then application). The password is read from a hidden prompt or from standard input
+name that encodes their platform and scope (``izilio--dossier--cch-001``); a dossier uses the
+narrowest saved for its platform (dossier, company, directory, then application; see
+``connectors/net_entreprises/scopes.py``, legacy names included). Both platforms may be saved
+at one scope: where a scope alone does not tell which is meant (``delete``, ``test --scope``),
+``--platform`` does. The password is read from a hidden prompt or from standard input
 (``--password-stdin``), never from an option that would land in the shell's history, and it is
 never printed, logged or audited.
+
+``test DOSSIER`` logs in with the credentials the dossier uses on its platform; for a
+concentrateur account (service 98) it also makes a call on behalf of the dossier's declarant
+(from the portfolio), which it therefore needs.
 """
 
 from __future__ import annotations
@@ -27,23 +34,33 @@ from rich.table import Table
 from coursier.connectors.credentials import (
     SCOPE_LABELS,
     SET_ADVICE,
-    CredentialsNotFound,
     Scope,
     ScopeChain,
     block_name,
-    delete,
-    list_saved,
     load,
-    resolve,
     save,
 )
 from coursier.connectors.errors import ConnectorError
-from coursier.connectors.net_entreprises.block import NAME_PREFIX, NetEntreprisesCredentials
+from coursier.connectors.net_entreprises.block import NetEntreprisesCredentials
 from coursier.connectors.net_entreprises.client import NetEntreprisesClient
+from coursier.connectors.net_entreprises.scopes import (
+    LEGACY_PREFIX,
+    Candidate,
+    SavedCredentials,
+    candidates,
+    credentials_prefix,
+    decide,
+    list_account_credentials,
+    platform_served,
+    refusal,
+    resolve_account_credentials,
+    set_advice,
+)
 from coursier.deployments.terminal import console
-from coursier.models.portfolio import slug
+from coursier.models.portfolio import PLATFORMS, Platform, slug
 from coursier.settings import CoursierSettings
-from coursier.store import DossierView, append_audit, get_dossier, list_dossiers, open_store
+from coursier.store import DossierView, Store, append_audit, get_dossier, list_dossiers, open_store
+from coursier.store.database import StoreUnavailable
 
 EXIT_FAILED, EXIT_BAD_INPUT = 1, 2
 
@@ -65,6 +82,15 @@ KeyOption = Annotated[
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Un tableau JSON sur la sortie standard, seul.")
 ]
+PlatformChoice = Annotated[
+    Platform | None,
+    typer.Option(
+        "--platform",
+        help="net-entreprises ou izilio, quand les deux ont des identifiants à cette étendue "
+        "(par défaut : celle du dossier).",
+    ),
+]
+CONCENTRATEUR = "98"
 _OPTION_OF_FIELD = {
     "siret": "--siret",
     "last_name": "--last-name",
@@ -89,7 +115,7 @@ def set_command(
     key: KeyOption = None,
     email: Annotated[str | None, typer.Option("--email", help="Courriel.")] = None,
     platform: Annotated[
-        Literal["net-entreprises", "izilio"], typer.Option("--platform")
+        Platform, typer.Option("--platform", help="Plateforme de ces identifiants.")
     ] = "net-entreprises",
     environment: Annotated[
         Literal["production", "test"], typer.Option("--environment")
@@ -130,29 +156,41 @@ def set_command(
         raise typer.Exit(EXIT_BAD_INPUT) from None
     _warn_if_unknown(errors, scope, key)
     with _prefect_api(errors):
-        name = save(block, NAME_PREFIX)
-    _audit("credentials.set", name, block)
+        moved = _move_legacy_izilio(block)
+        name = save(block, credentials_prefix(block.platform))
+    if moved is not None:
+        _audit(errors, "credentials.renamed", moved[1], moved[2], moved_from=moved[0])
+        console().print(
+            f"[yellow]![/] {moved[0]} contenait des identifiants izilio (ancien nom) : ils sont "
+            f"désormais sous {moved[1]}",
+            highlight=False,
+        )
+    _audit(errors, "credentials.set", name, block)
     console().print(
-        f"[green]✔[/] identifiants enregistrés sous {name} ({_scope_text(scope, key)})",
+        f"[green]✔[/] identifiants {block.platform} enregistrés sous {name} "
+        f"({_scope_text(scope, key)})",
         highlight=False,
     )
 
 
 @app.command("list")
 def list_command(as_json: JsonOption = False) -> None:
-    """Liste les identifiants enregistrés, sans jamais montrer de mot de passe."""
+    """Liste les identifiants enregistrés des deux plateformes, sans jamais montrer de mot de
+    passe."""
     with _prefect_api(Console(stderr=True)):
-        saved = list_saved(NetEntreprisesCredentials, NAME_PREFIX)
+        saved = list_account_credentials()
     rows = [
         {
-            "name": name,
-            "scope": scope,
-            "key": key,
-            "siret": block.siret,
-            "platform": block.platform,
-            "environment": block.environment,
+            "name": item.name,
+            "scope": item.scope,
+            "key": item.key,
+            "siret": item.block.siret,
+            "platform": item.block.platform,
+            "environment": item.block.environment,
+            "service": item.block.service_code(),
+            "used_for": item.platform,
         }
-        for name, scope, key, block in saved
+        for item in saved
     ]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -160,50 +198,98 @@ def list_command(as_json: JsonOption = False) -> None:
     if not rows:
         console().print(f"Aucun identifiant enregistré : {SET_ADVICE}", markup=False)
         return
-    table = Table("Nom du bloc", "Étendue", "Clé", "SIRET", "Plateforme", "Environnement")
-    for row in rows:
-        table.add_row(
+    table = Table()
+    # Folded, never cut with "…": a block name is what the other commands are given.
+    for header in ("Nom du bloc", "Étendue", "Clé", "SIRET", "Plateforme", "Environnement"):
+        table.add_column(header, overflow="fold")
+    table.add_column("Service")
+    notes = any(_note(item) for item in saved)
+    if notes:
+        table.add_column("Remarque", overflow="fold")
+    for row, item in zip(rows, saved, strict=True):
+        cells = [
             row["name"],
             SCOPE_LABELS[row["scope"]],
-            escape(row["key"] or ""),
+            row["key"] or "",
             row["siret"],
             row["platform"],
             row["environment"],
-        )
+            row["service"],
+        ]
+        table.add_row(*map(escape, cells), *([escape(_note(item))] if notes else []))
     console().print(table)
+
+
+def _note(item: SavedCredentials) -> str:
+    if item.platform is None:
+        return (
+            f"jamais utilisé : le nom dit {item.name.partition('--')[0]}, le bloc "
+            f"{item.block.platform} ; enregistrez-le de nouveau"
+        )
+    if item.legacy:
+        return f"ancien nom, utilisé pour {item.platform}"
+    return ""
 
 
 @app.command("resolve")
 def resolve_command(
     dossier: Annotated[str, typer.Argument(help="Code du dossier.")],
+    platform: PlatformChoice = None,
 ) -> None:
-    """Montre quels identifiants un dossier utilise, et pourquoi."""
+    """Montre quels identifiants un dossier utilise sur sa plateforme, et pourquoi."""
     errors = Console(stderr=True, soft_wrap=True)
-    chain = _chain(_dossier(errors, dossier))
+    view = _dossier(errors, dossier)
+    wanted = platform or view.platform
     with _prefect_api(errors):
-        saved = {name for name, *_ in list_saved(NetEntreprisesCredentials, NAME_PREFIX)}
-    console = Console(soft_wrap=True)
-    console.print(f"Dossier {escape(dossier)} : du plus précis au plus large", highlight=False)
-    chosen = next((name for name in chain.candidates(NAME_PREFIX) if name in saved), None)
-    for (scope, key), name in zip(chain.scopes(), chain.candidates(NAME_PREFIX), strict=True):
-        mark = "→ utilisé" if name == chosen else "présent" if name in saved else "absent"
-        console.print(f"  {_scope_text(scope, key):<40} {name:<50} {mark}", markup=False)
+        saved = {item.name: item for item in list_account_credentials()}
+    out = Console(soft_wrap=True)
+    out.print(
+        f"Dossier {escape(dossier)} sur {wanted} : du plus précis au plus large", highlight=False
+    )
+    chosen: Candidate | None = None
+    refused: Candidate | None = None
+    for candidate in candidates(_chain(view), wanted):
+        item = saved.get(candidate.name)
+        if candidate.legacy and (item is None or item.platform != wanted):
+            continue  # shown only when it holds this platform's credentials (a legacy name)
+        if item is None:
+            mark = "absent"
+        elif chosen or refused:
+            mark = "présent"
+        else:
+            decision = decide(candidate, item.block.platform, wanted)
+            if decision == "use":
+                chosen, mark = candidate, "→ utilisé"
+            elif decision == "refuse":
+                refused, mark = candidate, f"✘ identifiants {item.block.platform}"
+            else:
+                mark = f"ignoré : identifiants {item.block.platform}"
+        label = _scope_text(candidate.scope, candidate.key)
+        out.print(f"  {label:<40} {candidate.name:<50} {mark}", markup=False, highlight=False)
+    if refused is not None:
+        block_platform = saved[refused.name].block.platform
+        _fail(errors, refusal(refused.name, block_platform, wanted), EXIT_FAILED)
     if chosen is None:
-        _fail(errors, f"aucun identifiant pour ce dossier : {SET_ADVICE}", EXIT_FAILED)
+        _fail(errors, f"aucun identifiant pour ce dossier : {set_advice(wanted)}", EXIT_FAILED)
 
 
 @app.command("delete")
-def delete_command(scope: ScopeOption, key: KeyOption = None) -> None:
+def delete_command(
+    scope: ScopeOption, key: KeyOption = None, platform: PlatformChoice = None
+) -> None:
     """Supprime les identifiants d'une étendue (les plus larges reprennent la main)."""
     errors = Console(stderr=True, soft_wrap=True)
-    try:
-        with _prefect_api(errors):
-            name = delete(NetEntreprisesCredentials, NAME_PREFIX, scope, key)
-    except (CredentialsNotFound, ValueError) as exc:
-        errors.print(f"[bold red]✘[/] {escape(str(exc))}", highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    _audit("credentials.delete", name, None, scope=scope, key=key)
-    console().print(f"[green]✔[/] {name} supprimé", highlight=False)
+    with _prefect_api(errors):
+        # With --platform, every block that platform would use at this scope: its own name and
+        # a legacy one, so that the wider scopes do take over.
+        found = _saved_at(errors, scope, key, platform, "supprimer", EXIT_BAD_INPUT)
+        for name, _block in found:
+            NetEntreprisesCredentials.delete(name)
+    for name, block in found:
+        _audit(
+            errors, "credentials.delete", name, None, scope=scope, key=key, platform=block.platform
+        )
+        console().print(f"[green]✔[/] {name} supprimé", highlight=False)
 
 
 @app.command("test")
@@ -213,35 +299,122 @@ def connection_test(
     ] = None,
     scope: Annotated[Scope | None, typer.Option("--scope")] = None,
     key: KeyOption = None,
+    platform: PlatformChoice = None,
 ) -> None:
-    """Test de connexion : s'authentifie pour de vrai avec les identifiants retenus."""
+    """Test de connexion : s'authentifie pour de vrai avec les identifiants retenus ; pour un
+    concentrateur, fait aussi un appel au nom du déclarant du dossier."""
     errors = Console(stderr=True, soft_wrap=True)
+    view: DossierView | None = None
     with _prefect_api(errors):
         if dossier is not None:
-            chain = _chain(_dossier(errors, dossier))
+            view = _dossier(errors, dossier)
             try:
-                resolved = resolve(NetEntreprisesCredentials, chain, NAME_PREFIX)
-            except CredentialsNotFound as exc:
+                resolved = resolve_account_credentials(_chain(view), platform or view.platform)
+            except ConnectorError as exc:  # CredentialsNotFound among them
                 _fail(errors, str(exc), EXIT_FAILED)
             block, name = resolved.block, resolved.name
         elif scope is not None:
-            name = _name_or_fail(errors, scope, key)
-            found = load(NetEntreprisesCredentials, name)
-            if found is None:
-                _fail(errors, str(CredentialsNotFound([name])), EXIT_FAILED)
-            block = found
+            name, block = _saved_at(errors, scope, key, platform, "tester", EXIT_FAILED)[0]
         else:
             _fail(errors, "indiquez un dossier, ou --scope (et --key)", EXIT_BAD_INPUT)
+    concentrateur = block.service_code() == CONCENTRATEUR
+    declarant = view.declarant if concentrateur and view is not None else None
+    if concentrateur and view is not None and declarant is None:
+        _fail(errors, _no_declarant(view, name), EXIT_FAILED)
+    acting_for = f", pour le déclarant {declarant.siret}" if declarant else ""
     try:
-        with NetEntreprisesClient(block) as client:
-            client.authenticate()
+        with NetEntreprisesClient(block, declarant=declarant) as client:
+            if concentrateur and view is None:
+                client.authenticate()  # no dossier, so no declarant to act for
+            else:
+                client.test_connection()
     except ConnectorError as exc:
-        _fail(errors, f"échec de la connexion avec {name} : {exc}", EXIT_FAILED)
+        _fail(errors, f"échec de la connexion avec {name}{acting_for} : {exc}", EXIT_FAILED)
     console().print(
         f"[green]✔[/] connexion réussie avec {name} ({block.platform}, {block.environment}, "
-        f"service {block.service_code()})",
+        f"service {block.service_code()}{acting_for})",
         highlight=False,
     )
+    if concentrateur and view is None:
+        console().print(
+            "  concentrateur : seule l'authentification est testée ; indiquez un dossier pour "
+            "tester aussi un appel au nom de son déclarant",
+            highlight=False,
+        )
+
+
+def _no_declarant(view: DossierView, name: str) -> str:
+    return (
+        f"{name} est un compte concentrateur (service {CONCENTRATEUR}) : il dépose au nom d'un "
+        f"déclarant, que le portefeuille ne donne pas pour le dossier {view.code} ; ajoutez "
+        "declarant: {siret, last_name, first_name} à sa société ou au dossier (colonnes "
+        "declarant_siret, declarant_last_name, declarant_first_name en CSV), puis "
+        "`coursier portfolio import`"
+    )
+
+
+def _saved_at(
+    errors: Console,
+    scope: Scope,
+    key: str | None,
+    platform: Platform | None,
+    verb: str,
+    missing_code: int,
+) -> list[tuple[str, NetEntreprisesCredentials]]:
+    """The blocks saved at ``scope``/``key``. For ``platform``: those used for it (its own
+    name first, then a legacy one), and a block under its name that serves no platform. Without:
+    the one block saved there. Fails when there is none, or several and no ``--platform``."""
+    found: list[tuple[str, NetEntreprisesCredentials]] = []
+    for prefix in dict.fromkeys([*(credentials_prefix(p) for p in PLATFORMS), LEGACY_PREFIX]):
+        name = _name_or_fail(errors, prefix, scope, key)
+        block = load(NetEntreprisesCredentials, name)
+        if block is None:
+            continue
+        served = platform_served(name, block.platform)
+        own_name = platform is not None and prefix == credentials_prefix(platform)
+        if platform is None or served == platform or (own_name and served is None):
+            found.append((name, block))
+    if platform is not None:
+        found.sort(key=lambda item: not item[0].startswith(f"{platform}--"))
+    if not found:
+        tried = [
+            _name_or_fail(errors, credentials_prefix(p), scope, key)
+            for p in ([platform] if platform else PLATFORMS)
+        ]
+        _fail(
+            errors,
+            f"aucun identifiant de connexion enregistré sous {' ni '.join(tried)} : voyez ceux "
+            "qui le sont avec `coursier credentials list`",
+            missing_code,
+        )
+    if platform is None and len(found) > 1:
+        names = ", ".join(name for name, _ in found)
+        _fail(
+            errors,
+            f"plusieurs identifiants à cette étendue ({names}) : précisez lesquels {verb} avec "
+            "--platform net-entreprises ou --platform izilio",
+            EXIT_BAD_INPUT,
+        )
+    return found
+
+
+def _move_legacy_izilio(
+    block: NetEntreprisesCredentials,
+) -> tuple[str, str, NetEntreprisesCredentials] | None:
+    """Net-Entreprises credentials are saved under a name that may still hold IZILIO's (a
+    legacy name): those move to their ``izilio--`` name first, unless one is saved there
+    already (which they no longer override), so that nothing is lost. (from, to, block)."""
+    if block.platform != LEGACY_PREFIX:
+        return None
+    name = block_name(LEGACY_PREFIX, block.scope, block.scope_key)
+    existing = load(NetEntreprisesCredentials, name)
+    if existing is None or existing.platform == LEGACY_PREFIX:
+        return None
+    target = block_name(credentials_prefix(existing.platform), block.scope, block.scope_key)
+    if load(NetEntreprisesCredentials, target) is not None:
+        return None
+    save(existing, credentials_prefix(existing.platform))
+    return name, target, existing
 
 
 def _read_password(errors: Console, from_stdin: bool) -> str:
@@ -273,7 +446,7 @@ def _warn_if_unknown(errors: Console, scope: Scope, key: str | None) -> None:
     """Identifiers for a key the portfolio does not know would never be used: say so."""
     if scope == "application" or not key:
         return
-    with open_store(CoursierSettings().effective_database_url()) as store, store.begin() as s:
+    with _store(errors) as store, store.begin() as s:
         dossiers = list_dossiers(s)
     known = {
         "dossier": {d.code for d in dossiers},
@@ -289,7 +462,7 @@ def _warn_if_unknown(errors: Console, scope: Scope, key: str | None) -> None:
 
 
 def _dossier(errors: Console, code: str) -> DossierView:
-    with open_store(CoursierSettings().effective_database_url()) as store, store.begin() as s:
+    with _store(errors) as store, store.begin() as s:
         dossier = get_dossier(s, code)
     if dossier is None:
         _fail(
@@ -305,11 +478,19 @@ def _chain(dossier: DossierView) -> ScopeChain:
     return ScopeChain(dossier=dossier.code, company=dossier.siren, directory=dossier.directory_code)
 
 
-def _name_or_fail(errors: Console, scope: Scope, key: str | None) -> str:
+def _name_or_fail(errors: Console, prefix: str, scope: Scope, key: str | None) -> str:
     try:
-        return block_name(NAME_PREFIX, scope, key)
+        return block_name(prefix, scope, key)
     except ValueError as exc:
         _fail(errors, str(exc), EXIT_BAD_INPUT)
+
+
+def _store(errors: Console) -> Store:
+    """The store the settings point at; one that cannot be opened is a message and exit 1."""
+    try:
+        return open_store(CoursierSettings().effective_database_url())
+    except StoreUnavailable as exc:
+        _fail(errors, str(exc), EXIT_FAILED)
 
 
 def _scope_text(scope: Scope, key: str | None) -> str:
@@ -317,12 +498,15 @@ def _scope_text(scope: Scope, key: str | None) -> str:
 
 
 def _audit(
+    errors: Console,
     action: str,
     name: str,
     block: NetEntreprisesCredentials | None,
     *,
     scope: Scope | None = None,
     key: str | None = None,
+    platform: str | None = None,
+    moved_from: str | None = None,
 ) -> None:
     """Who saved or deleted which identifiers; the password is not part of the details."""
     if block is not None:
@@ -335,8 +519,10 @@ def _audit(
             "environment": block.environment,
         }
     else:
-        details = {"scope": scope, "key": key}
-    with open_store(CoursierSettings().effective_database_url()) as store, store.begin() as s:
+        details = {"scope": scope, "key": key, "platform": platform}
+    if moved_from is not None:
+        details["moved_from"] = moved_from
+    with _store(errors) as store, store.begin() as s:
         append_audit(
             s,
             actor=getpass.getuser(),

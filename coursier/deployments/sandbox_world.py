@@ -15,7 +15,8 @@ import yaml
 from pydantic import SecretStr
 
 from coursier.connectors.credentials import save
-from coursier.connectors.net_entreprises.block import NAME_PREFIX, NetEntreprisesCredentials
+from coursier.connectors.net_entreprises.block import NetEntreprisesCredentials
+from coursier.connectors.net_entreprises.scopes import credentials_prefix
 from coursier.models.dsn.samples import Employer
 from coursier.models.portfolio import M2M_MODULES, M2MModule, load_portfolio
 from coursier.sandbox.accounts import Account
@@ -144,26 +145,23 @@ def install_bureau(
 ) -> str:
     """Import the portfolio, save the credentials, set M2M; the portfolio YAML used.
 
-    The bureau's credentials are saved for the whole application, on ``bureau_platform``; a
-    dossier listed in ``dossier_declarants`` gets its own, which win over the application's
-    (narrowest scope), and so does a dossier deposited on another platform. ``urls`` gives
-    each platform's base URL.
+    The bureau's credentials are saved for the whole application on ``bureau_platform`` and on
+    every other platform a dossier deposits on, side by side (``net-entreprises--application``,
+    ``izilio--application``); a dossier listed in ``dossier_declarants`` gets its own, which
+    win over the application's (narrowest scope). ``urls`` gives each platform's base URL.
     """
     text = portfolio_yaml(dossiers)
     with store.begin() as session:
         import_portfolio(session, load_portfolio(text, "portefeuille.yaml", "yaml"))
-    application = credentials_for(
-        bureau, urls[bureau_platform], "application", None, bureau_platform
-    )
-    save(application, NAME_PREFIX)
+    for platform in dict.fromkeys([bureau_platform, *(d.platform for d in dossiers)]):
+        application = credentials_for(bureau, urls[platform], "application", None, platform)
+        save(application, credentials_prefix(platform))
     for dossier in dossiers:
         declarant = (dossier_declarants or {}).get(dossier.code)
-        if declarant is None and dossier.platform != bureau_platform:
-            declarant = bureau  # one scope, one platform: the bureau's account, on the other one
         if declarant is not None:
             base = urls[dossier.platform]
             block = credentials_for(declarant, base, "dossier", dossier.code, dossier.platform)
-            save(block, NAME_PREFIX)
+            save(block, credentials_prefix(dossier.platform))
     enabled = set(m2m_on)
     with store.begin() as session:
         for module in M2M_MODULES:
