@@ -98,6 +98,7 @@ _OPTION_OF_FIELD = {
     "password": "mot de passe",
     "email": "--email",
     "service": "--service",
+    "api_version": "--api-version",
     "auth_url": "--auth-url",
     "deposit_url": "--deposit-url",
     "consultation_url": "--consultation-url",
@@ -123,6 +124,10 @@ def set_command(
     service: Annotated[
         str | None, typer.Option("--service", help="Code service (25/97 par défaut).")
     ] = None,
+    api_version: Annotated[
+        Literal["1.0", "2.0"] | None,
+        typer.Option("--api-version", help="API DSN des dépôts et des listes (1.0 par défaut)."),
+    ] = None,
     auth_url: Annotated[str | None, typer.Option("--auth-url")] = None,
     deposit_url: Annotated[str | None, typer.Option("--deposit-url")] = None,
     consultation_url: Annotated[str | None, typer.Option("--consultation-url")] = None,
@@ -145,6 +150,8 @@ def set_command(
             platform=platform,
             environment=environment,
             service=service,
+            # Only when given: the Block's own default stands otherwise.
+            **({"api_version": api_version} if api_version else {}),
             auth_url=auth_url,
             deposit_url=deposit_url,
             consultation_url=consultation_url,

@@ -533,3 +533,16 @@ def test_the_demo_world_saves_each_platform_s_credentials_under_its_own_names() 
     ):
         lines = runner.invoke(app, ["resolve", dossier]).stdout.splitlines()
         assert next(line for line in lines if "→ utilisé" in line).split()[-3] == name
+
+
+def test_the_api_version_is_saved_when_given() -> None:
+    assert set_credentials("--scope", "application").exit_code == 0
+    saved = load(NetEntreprisesCredentials, "net-entreprises--application")
+    assert saved is not None
+    assert saved.api_version == "1.0"
+    assert set_credentials("--scope", "application", "--api-version", "2.0").exit_code == 0
+    saved = load(NetEntreprisesCredentials, "net-entreprises--application")
+    assert saved is not None
+    assert saved.api_version == "2.0"
+    refused = set_credentials("--scope", "application", "--api-version", "3.0")
+    assert refused.exit_code == 2
