@@ -7,7 +7,8 @@
     │   └── RateLimited    429, with ``retry_after`` (seconds) when the platform said when
     ├── ResponseError      the platform answered no (4xx, or a 3xx we do not follow): ``status``
     │                      and a body ``excerpt`` with every secret masked
-    └── PayloadError       a success whose body cannot be read (malformed or hostile XML, JSON)
+    └── PayloadError       a success whose body cannot be read (malformed or hostile XML, JSON):
+                           the whole body arrived, so asking again gives the same: report it
 
 Each system adds its domain leaves under these (``net_entreprises/errors.py``). Only idempotent
 requests are retried, and only on :class:`TransportError`. ``str()`` of every error is a French
@@ -75,9 +76,19 @@ class ResponseError(ConnectorError):
 
 
 class PayloadError(ConnectorError):
-    """A successful answer whose body cannot be read."""
+    """A successful answer whose body cannot be read.
 
-    advice = (
-        "réponse illisible de la plateforme : réessayez plus tard ; si cela persiste, "
-        "signalez-le au support de la plateforme"
+    Deterministic: the body arrived whole (a cut is a :class:`TransportError`), so the same
+    request would read the same way; the message says to report it, never to try again later.
+    """
+
+    report: ClassVar[str] = (
+        "la même demande donnerait la même réponse : signalez-le au support de la plateforme "
+        "(ou de coursier) avec l'heure de l'échange"
     )
+    advice = f"réponse illisible de la plateforme : {report}"
+
+    @classmethod
+    def unreadable(cls, detail: str) -> PayloadError:
+        """The error for a body that cannot be read, ``detail`` saying why (no secret in it)."""
+        return cls(f"réponse illisible de la plateforme ({detail}) : {cls.report}")

@@ -45,10 +45,14 @@ class RetryPolicy:
     def wait(self, state: RetryCallState) -> float:
         """Seconds before the next try: the platform's ``retry_after`` or the backoff, capped."""
         error = state.outcome.exception() if state.outcome else None
-        asked = getattr(error, "retry_after", None)
+        return self.pause(getattr(error, "retry_after", None), state.attempt_number)
+
+    def pause(self, asked: float | None, attempt: int = 1) -> float:
+        """Seconds to wait after try number ``attempt``: what the platform ``asked`` if it
+        said, else the doubling backoff; never more than ``max_wait``."""
         if asked is not None:
             return min(max(asked, 0.0), self.max_wait)
-        return min(self.backoff * 2 ** (state.attempt_number - 1), self.max_wait)
+        return min(self.backoff * 2 ** (attempt - 1), self.max_wait)
 
     def retrying(self, sleep: Callable[[float], None] = time.sleep) -> Retrying:
         """A fresh tenacity controller (one per call: they keep per-call state)."""
@@ -141,7 +145,23 @@ def gunzip(body: bytes) -> bytes:
     try:
         plain = inflater.decompress(body, MAX_INFLATED)
     except zlib.error as exc:
-        raise PayloadError(f"{PayloadError.advice} (réponse gzip illisible)") from exc
+        raise PayloadError.unreadable("réponse gzip illisible") from exc
     if inflater.unconsumed_tail:
-        raise PayloadError(f"{PayloadError.advice} (réponse décompressée trop grande)")
+        raise PayloadError.unreadable("réponse décompressée trop grande")
     return plain
+
+
+def is_under(url: str, base: str) -> bool:
+    """Same scheme, host and port as ``base``, no user info, path inside ``base``'s path."""
+    try:
+        target, root = httpx.URL(url), httpx.URL(base)
+    except httpx.InvalidURL:
+        return False
+    if target.userinfo or (target.scheme, target.host, target.port) != (
+        root.scheme,
+        root.host,
+        root.port,
+    ):
+        return False
+    prefix = root.path.rstrip("/") + "/"
+    return target.path.startswith(prefix) and ".." not in target.path.split("/")

@@ -1,6 +1,11 @@
 """The DSN API's session token: one login shared by every thread of a client, sent as
-``Authorization: DSNLogin jeton=<token>``, renewed when its ``Expires`` passes and, once per
-request, when the platform answers 401 about it.
+``Authorization: DSNLogin jeton=<token>`` (a concentrateur's as ``DSNLogin
+concentrateur=<token>,declarant=<base64 of "SIRET;NOM;PRENOM">``), renewed after the client's
+configured lifetime and, once per request, when the platform answers 401 about it.
+
+The login answer's ``Expires`` (now + 2 minutes on every login) is not the token's lifetime: it
+is a back-off, honoured by the client's throttle. The token itself says ``<ttl>7200</ttl>`` but
+is opaque to us; the platform's 401 "Expiration du jeton" is what says it has expired.
 
 The login itself is a plain request made by the client (with its retries); :class:`TokenAuth`
 only asks :class:`TokenCache` for the current token, so that a login is never retried from inside
@@ -11,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Generator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 from lxml import etree
@@ -19,7 +24,7 @@ from pydantic import SecretStr
 
 from coursier.connectors.net_entreprises.errors import InvalidRequest, asks_new_token
 
-Login = Callable[[], tuple[str, datetime | None]]
+Login = Callable[[], str]
 
 
 def identifiants(siret: str, last_name: str, first_name: str, password: str, service: str) -> bytes:
@@ -43,11 +48,15 @@ def identifiants(siret: str, last_name: str, first_name: str, password: str, ser
 
 
 class TokenCache:
-    """The current token and its expiry; ``login`` is called under a lock, at most one at a time."""
+    """The current token and when it is due for renewal (``lifetime`` after its login);
+    ``login`` is called under a lock, at most one at a time."""
 
-    def __init__(self, login: Login, clock: Callable[[], datetime]) -> None:
+    def __init__(self, login: Login, clock: Callable[[], datetime], lifetime: timedelta) -> None:
+        if lifetime <= timedelta(0):
+            raise ValueError(f"durée de vie du jeton invalide : {lifetime}")
         self._login = login
         self._clock = clock
+        self._lifetime = lifetime
         self._lock = threading.Lock()
         self._token: SecretStr | None = None
         self._expires: datetime | None = None
@@ -79,9 +88,22 @@ class TokenCache:
 
     def _renew(self) -> str:
         self._token = None
-        token, self._expires = self._login()
+        token = self._login()
+        self._expires = self._clock() + self._lifetime
         self._token = SecretStr(token)
         return token
+
+
+def declarant_header(token: str) -> str:
+    """The ``Authorization`` of a declarant account."""
+    return f"DSNLogin jeton={token}"
+
+
+def concentrateur_header(declarant: str | None) -> Callable[[str], str]:
+    """The ``Authorization`` of a concentrateur account, naming ``declarant`` (the base64 of
+    "SIRET;NOM;PRENOM") when it acts for one, the concentrateur part alone otherwise."""
+    suffix = f",declarant={declarant}" if declarant else ""
+    return lambda token: f"DSNLogin concentrateur={token}{suffix}"
 
 
 class TokenAuth(httpx.Auth):
@@ -91,14 +113,15 @@ class TokenAuth(httpx.Auth):
     # that a login waited for by many threads never waits for a connection as well.
     requires_response_body = True
 
-    def __init__(self, tokens: TokenCache) -> None:
+    def __init__(self, tokens: TokenCache, header: Callable[[str], str] = declarant_header) -> None:
         self._tokens = tokens
+        self._header = header
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         token = self._tokens.get()
-        request.headers["Authorization"] = f"DSNLogin jeton={token}"
+        request.headers["Authorization"] = self._header(token)
         response = yield request
         if asks_new_token(response):
             self._tokens.discard(token)
-            request.headers["Authorization"] = f"DSNLogin jeton={self._tokens.get()}"
+            request.headers["Authorization"] = self._header(self._tokens.get())
             yield request

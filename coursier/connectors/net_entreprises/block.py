@@ -2,8 +2,10 @@
 
 The limits are the platform's own (it answers 422 beyond them): SIRET 14 digits, last name ≤ 64,
 first name ≤ 39, password ≤ 30. The service code follows the environment (25 production, 97
-the editors' test platform) unless set explicitly (26/94 agricultural, 98 concentrator). Base
-URLs default to Net-Entreprises' hosts; IZILIO publishes none, so its URLs must be given.
+the editors' test platform) unless set explicitly (26/94 agricultural, 98 concentrator: its
+client then names, on each call, the declarant it acts for). ``api_version`` picks the 1.0 or
+2.0 paths of deposits and listings. Base URLs default to Net-Entreprises' hosts; IZILIO
+publishes none, so its URLs must be given.
 """
 
 from __future__ import annotations
@@ -81,6 +83,11 @@ class NetEntreprisesCredentials(ScopedCredentials):
         default=None,
         description="Code service : 25 ou 97 selon l'environnement si vide ; 26/94 agricole, "
         "98 concentrateur.",
+    )
+    api_version: Literal["1.0", "2.0"] = Field(
+        default="1.0",
+        description="Version de l'API DSN pour les dépôts et les listes : 1.0 (XML) ou 2.0 "
+        "(JSON ; le rapport de dépôt reste du XML).",
     )
     auth_url: str | None = Field(default=None, description="Authentification (vide : défaut).")
     deposit_url: str | None = Field(default=None, description="Dépôt (vide : défaut).")

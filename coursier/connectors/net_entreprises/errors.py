@@ -8,19 +8,25 @@
     ├── ResponseError
     │   ├── LoginRefused                        401 Basic realm="net-entreprises.fr"
     │   │   ├── PasswordExpired                 401 "Expiration du mot de passe"
-    │   │   └── NotRegistered                   401 "Utilisateur non-inscrit au service"
+    │   │   └── NotRegistered                   401 "Utilisateur non-inscrit au service" (at
+    │   │                                       login, or a concentrateur's declarant refused)
     │   ├── AccountLocked                       403 at login
     │   ├── TokenRejected                       401 about the token, after one new login
     │   ├── ForbiddenFlux                       403: another declarant's flux or SIRET
     │   ├── UnknownFlux                         404 on a flux
     │   ├── DepositRejected                     422 with an ARE (``rapport``)
     │   ├── InvalidRequest                      422 on field limits, or refused before sending
+    │   │                                       (e.g. a concentrateur call without declarant)
     │   ├── UnsupportedMedia                    415 / 406
     │   ├── RequestJudgedDangerous              407
     │   └── MaintenancePage                     a redirect, or HTML where XML was expected
     └── PayloadError ─ UntrustedUrl            a return's URL outside the platform's hosts
 
-PROTOCOLS.md §1 lists the statuses and realms.
+A :class:`PayloadError` is a body that arrived whole and cannot be read (a token, a rapport or
+a listing): deterministic, it says to report it. A listed return lacking its id is not an
+error: the listing sets it aside (``coursier.models.returns.listings.SetAside``).
+PROTOCOLS.md §1 lists the statuses and realms; ``tests/contract`` replays the official
+simulator's answers.
 """
 
 from __future__ import annotations
@@ -57,8 +63,8 @@ class DepositOutcomeUnknown(TransportError):
 
 class LoginRefused(ResponseError):
     advice = (
-        "identifiants refusés : vérifiez le SIRET, le nom, le prénom et le mot de passe "
-        f"du compte déclarant, {RENEW}"
+        "identifiants refusés : vérifiez le SIRET, le nom, le prénom, le mot de passe et le code "
+        f"service du compte (test : 97, concentrateur : 98), {RENEW}"
     )
 
 
@@ -70,6 +76,12 @@ class NotRegistered(LoginRefused):
     advice = (
         "compte non inscrit au service DSN demandé : inscrivez-le au service sur "
         "net-entreprises.fr, ou vérifiez l'environnement des identifiants (test : service 97)"
+    )
+    #: The same refusal on a concentrateur's call: the declarant it names is not one it serves.
+    declarant_advice = (
+        "déclarant refusé pour ce compte concentrateur : vérifiez l'identité du déclarant "
+        "(SIRET, nom, prénom) du dossier ou de la société dans le portefeuille, et que le "
+        "concentrateur est habilité pour lui sur net-entreprises.fr"
     )
 
 
@@ -199,9 +211,18 @@ def is_html(response: httpx.Response) -> bool:
 
 
 def error_for(
-    response: httpx.Response, route: Route, secrets: Iterable[str], now: datetime
+    response: httpx.Response,
+    route: Route,
+    secrets: Iterable[str],
+    now: datetime,
+    *,
+    for_declarant: bool = False,
 ) -> ConnectorError | None:
-    """Our error for an answer, or None when it is a usable success."""
+    """Our error for an answer, or None when it is a usable success.
+
+    ``for_declarant``: the request named a declarant (a concentrateur's call), so a
+    "non-inscrit" refusal is about that declarant's identity, not about the account.
+    """
     status = response.status_code
     if 200 <= status < 300:
         return MaintenancePage(status=status) if is_html(response) else None
@@ -225,7 +246,10 @@ def error_for(
         )
     if status == 401:
         refusal = _refusal_of_401(realm(response), login=route is Route.LOGIN)
-        return refusal(status=status, excerpt=excerpt(realm(response).encode(), secrets))
+        shown = excerpt(realm(response).encode(), secrets)
+        if refusal is NotRegistered and for_declarant and route is not Route.LOGIN:
+            return NotRegistered(NotRegistered.declarant_advice, status=status, excerpt=shown)
+        return refusal(status=status, excerpt=shown)
     body = excerpt(response.content, secrets)
     if status == 422 and route is Route.DEPOSIT:
         try:

@@ -11,10 +11,17 @@ widened by the hour given back on each side, so that both passes of the hour are
 
 Consecutive windows share a bound, so an entry stamped exactly on it may be listed twice: the
 client de-duplicates.
+
+Widths are per route (:class:`WindowWidths`): the official simulator allows 60 minutes on
+``lister-retours-declarant`` but 10 on a concentrateur's ``lister-depots`` and on
+``lister-retours-concentrateur``, and its 429 says nothing (no ``Accept-Ranges``, no
+``Expires``): the client then halves the window, down to one minute.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from coursier.models.returns.xml import PARIS
@@ -63,3 +70,54 @@ def _hour_given_back(start: datetime, end: datetime) -> timedelta:
 def width_minutes(window: Window) -> float:
     """A window's width in wall-clock minutes, as the platform measures it."""
     return (window[1] - window[0]).total_seconds() / 60
+
+
+class WindowWidths:
+    """The widest window each listing route is believed to accept, in minutes.
+
+    A route starts at ``default`` (capped by ``caps``, e.g. 10 for a concentrateur's
+    ``lister-depots``), takes the width its answers advertise (``Accept-Ranges``), and is
+    halved by a 429 that says nothing. ``Accept-Ranges`` on any other answer (a flux listing)
+    moves ``default`` for the routes that have advertised nothing yet.
+    """
+
+    def __init__(self, default: int = DEFAULT_MINUTES, caps: Mapping[str, int] | None = None):
+        self._default = default
+        self._caps = dict(caps or {})
+        self._learnt: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"WindowWidths(default={self._default}, learnt={self._learnt})"
+
+    @property
+    def default(self) -> int:
+        return self._default
+
+    def width(self, route: str) -> int:
+        with self._lock:
+            learnt = self._learnt.get(route)
+            if learnt is not None:
+                return learnt
+            return min(self._default, self._caps.get(route, self._default))
+
+    def advertised(self, route: str | None, minutes: int) -> None:
+        """An answer of ``route`` (None: not a window listing) advertised ``minutes``."""
+        if minutes < 1:
+            return
+        with self._lock:
+            if route is None:
+                self._default = minutes
+            else:
+                self._learnt[route] = minutes
+
+    def halve(self, route: str, window: Window) -> int | None:
+        """Narrow ``route`` to half of ``window`` (a 429 that named no width); the new width,
+        or None when the window is already a minute or less."""
+        minutes = width_minutes(window)
+        if minutes <= 1:
+            return None
+        narrower = max(1, int(minutes // 2))
+        with self._lock:
+            self._learnt[route] = narrower
+        return narrower

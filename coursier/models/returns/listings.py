@@ -1,28 +1,37 @@
 """The listings of the DSN API: deposits (``lister-depots``) and returns (``lister-retours-*``).
 
-Version 1.0 answers XML::
+Version 1.0 answers XML; the official simulator nests each ``<depot>`` inside ``<declarant>``
+(older answers put them side by side, both are read)::
 
-    <depots><declarant>…</declarant><depot><idflux/><date/><statut/></depot>…</depots>
+    <depots><declarant><siret/><nom/><prenom/><depot><idflux/><date/><statut/></depot>…
+        </declarant></depots>
     <retours><flux><id/><retour><publication/><production/><nature/><statut/><id/><url/>
         <ops/><delegataire/></retour>…</flux>…</retours>          (<retours/>: nothing yet)
 
-Version 2.0 answers JSON whose shape is irregular: a lone object where a list is expected, key
-case varying (``idFlux`` / ``idflux`` / ``IDFLUX``), keys missing, numbers for codes. The
-readers here are lenient about all of that (keys matched without case, one object read as a
-list of one, optional keys absent → ``None``) and strict only about what identifies an entry:
-a deposit without its idflux, a return without its flux, id, nature or status is a
-:class:`ReturnParseError`, as is a body that is neither XML nor JSON.
+Version 2.0 answers JSON (``{"declarant": {"depot": […], "siret": …}}``, ``{"flux": [{"id": …,
+"Retour": […]}]}`` on the simulator) whose shape varies: a lone object where a list is
+expected, key case varying (``idFlux`` / ``idflux`` / ``IDFLUX``, ``Retour``), keys missing or
+``null``, numbers for codes. The readers here are lenient about all of that (keys matched
+without case, one object read as a list of one, optional keys absent → ``None``).
+
+What identifies an entry is checked: a deposit without its idflux is a :class:`ReturnParseError`.
+A listed return without its flux, id, nature or status (the simulator lists one without
+``<id>``) does not fail the listing: it is kept aside as a :class:`SetAside` saying what is
+missing, for the caller to record and a person to look at. A body that is neither XML nor JSON,
+or a value that cannot be read (a date, an object where a code is expected), is a
+:class:`ReturnParseError`.
 
 Times: ``yyyyMMddHHmmss`` or ISO 8601, with or without offset; naive times are Paris times and
-every time returned is aware.
+every time returned is aware. The writers (for the sandbox) are in :mod:`.listing_writer`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from lxml import etree
 
@@ -36,6 +45,7 @@ from coursier.models.returns.xml import (
 )
 
 WINDOW_FORMAT = "%Y%m%d%H%M%S"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -62,12 +72,31 @@ class ReturnEntry:
     delegataire: str | None
 
 
+@dataclass(frozen=True)
+class SetAside:
+    """A listed return that cannot be kept (no flux, id, nature or status): what it says, and
+    ``reason``, a French sentence naming what is missing."""
+
+    idflux: str | None
+    nature: str | None
+    status: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReturnListing:
+    """The returns of a listing: the usable ``entries`` and the ones ``set_aside``."""
+
+    entries: list[ReturnEntry]
+    set_aside: list[SetAside]
+
+
 # Times ---------------------------------------------------------------------------------------
 
 
 def format_window_time(moment: datetime) -> str:
     """``yyyyMMddHHmmss`` in Paris time, as listing paths want it (naive = already Paris)."""
-    return _paris(moment).strftime(WINDOW_FORMAT)
+    return paris(moment).strftime(WINDOW_FORMAT)
 
 
 def parse_window_time(value: str) -> datetime:
@@ -80,7 +109,8 @@ def parse_window_time(value: str) -> datetime:
         raise ValueError(f"date {value[:30]!r} : format attendu yyyyMMddHHmmss") from None
 
 
-def _paris(moment: datetime) -> datetime:
+def paris(moment: datetime) -> datetime:
+    """``moment`` in Paris time (a naive one is taken as already Paris time)."""
     return moment.replace(tzinfo=PARIS) if moment.tzinfo is None else moment.astimezone(PARIS)
 
 
@@ -92,17 +122,9 @@ def parse_time(value: object) -> datetime | None:
     try:
         if len(text_value) == 14 and text_value.isdigit():
             return parse_window_time(text_value)
-        return _paris(datetime.fromisoformat(text_value.replace("Z", "+00:00")))
+        return paris(datetime.fromisoformat(text_value.replace("Z", "+00:00")))
     except ValueError:
         raise ReturnParseError(f"date illisible dans la liste : {text_value[:40]!r}") from None
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return _paris(moment).isoformat(timespec="seconds") if moment else None
-
-
-def _compact(moment: datetime | None) -> str | None:
-    return format_window_time(moment) if moment else None
 
 
 # Reading -------------------------------------------------------------------------------------
@@ -121,7 +143,7 @@ def _is_json(body: bytes, content_type: str) -> bool:
 def _load_json(body: bytes) -> object:
     try:
         return json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise ReturnParseError("réponse annoncée JSON illisible") from None
 
 
@@ -135,12 +157,35 @@ def _xml_root(body: bytes, expected: str) -> etree._Element:
 
 
 def parse_deposits(body: bytes, content_type: str) -> list[DepositEntry]:
-    """The deposits of a ``lister-depots`` answer (1.0 XML or 2.0 JSON, read leniently)."""
+    """The deposits of a ``lister-depots`` answer (1.0 XML or 2.0 JSON, read leniently), each
+    ``<depot>`` nested in its ``<declarant>`` (official) or beside it (older answers)."""
     if _is_json(body, content_type):
-        items = _json_items(_load_json(body), "depots", "depot")
-        return [_deposit(_Keys(item)) for item in items]
+        return [_deposit(_Keys(item)) for item in _json_deposits(_load_json(body))]
     root = _xml_root(body, "depots")
-    return [_deposit(_xml_keys(d)) for d in children(root, "depot")]
+    depots = children(root, "depot")
+    for declarant in children(root, "declarant"):
+        depots.extend(children(declarant, "depot"))
+    return [_deposit(_xml_keys(d)) for d in depots]
+
+
+def _json_deposits(document: object) -> list[object]:
+    """The deposit objects of a 2.0 answer: ``{"declarant": {"depot": […]}}`` (official),
+    ``{"depots": {"depot": …}}``, ``{"depot": …}`` or a bare list."""
+    if isinstance(document, list):
+        return document
+    if not isinstance(document, Mapping):
+        raise ReturnParseError(f"liste JSON inattendue : {str(document)[:40]!r}")
+    keys = _Keys(document)
+    items = _as_list(keys.raw("depot"))
+    wrapper = keys.raw("depots")
+    if isinstance(wrapper, list):
+        items.extend(wrapper)
+    elif isinstance(wrapper, Mapping):
+        items.extend(_json_deposits(wrapper))
+    for declarant in _as_list(keys.raw("declarant")):
+        if isinstance(declarant, Mapping):  # not the older bare SIRET
+            items.extend(_json_deposits(declarant))
+    return items
 
 
 def _xml_keys(element: etree._Element) -> _Keys:
@@ -148,47 +193,74 @@ def _xml_keys(element: etree._Element) -> _Keys:
 
 
 def _deposit(keys: _Keys) -> DepositEntry:
+    idflux = keys.get("idflux")
+    if idflux is None:
+        raise ReturnParseError("dépôt sans « idflux » dans la liste")
     return DepositEntry(
-        idflux=keys.required("idflux", "dépôt"),
+        idflux=idflux,
         deposited_at=parse_time(keys.get("date")),
         status=keys.get("statut"),
     )
 
 
-def parse_returns(body: bytes, content_type: str) -> list[ReturnEntry]:
-    """The returns of a ``lister-retours-*`` answer (1.0 XML or 2.0 JSON, read leniently)."""
+def parse_returns(body: bytes, content_type: str) -> ReturnListing:
+    """The returns of a ``lister-retours-*`` answer (1.0 XML or 2.0 JSON, read leniently); a
+    return that cannot be identified is set aside, never a reason to fail the listing."""
+    listing = ReturnListing([], [])
     if _is_json(body, content_type):
-        entries = []
         for flux in _json_items(_load_json(body), "retours", "flux"):
             keys = _Keys(flux)
             nested = keys.raw("retour", "retours")
             if nested is None and keys.raw("nature") is not None:  # a flat list of returns
-                entries.append(_return(keys.required("idflux", "retour"), keys))
+                _take(listing, keys.get("idflux"), keys)
                 continue
-            flux_id = keys.get("idflux") or keys.required("id", "flux")
-            entries.extend(_return(flux_id, _Keys(item)) for item in _as_list(nested))
-        return entries
+            flux_id = keys.get("idflux") or keys.get("id")
+            for item in _as_list(nested):
+                _take(listing, flux_id, _Keys(item))
+        return listing
     root = _xml_root(body, "retours")
-    entries = []
     for flux in children(root, "flux"):
         flux_id = text(flux, "id") or text(flux, "idflux")
-        if flux_id is None:
-            raise ReturnParseError("flux sans identifiant dans la liste des retours")
-        entries.extend(_return(flux_id, _xml_keys(item)) for item in children(flux, "retour"))
-    return entries
+        for item in children(flux, "retour"):
+            _take(listing, flux_id, _xml_keys(item))
+    return listing
 
 
-def _return(flux_id: str, keys: _Keys) -> ReturnEntry:
-    return ReturnEntry(
-        idflux=flux_id,
-        return_id=keys.required("id", "retour"),
-        nature=keys.required("nature", "retour"),
-        status=keys.required("statut", "retour"),
-        published_at=parse_time(keys.get("publication")),
-        produced_at=parse_time(keys.get("production")),
-        url=keys.get("url"),
-        ops=keys.get("ops"),
-        delegataire=keys.get("delegataire"),
+#: What identifies a listed return, and how a reason names it when it is missing.
+IDENTIFYING = (("id", "identifiant <id>"), ("nature", "nature"), ("statut", "statut"))
+
+
+def _take(listing: ReturnListing, flux_id: str | None, keys: _Keys) -> None:
+    """Append the return to the listing's entries, or set it aside saying what it lacks."""
+    values = {name: keys.get(name) for name, _ in IDENTIFYING}
+    missing = [label for name, label in IDENTIFYING if values[name] is None]
+    if flux_id is None:
+        missing.insert(0, "identifiant de flux")
+    if missing:
+        listing.set_aside.append(
+            SetAside(
+                idflux=flux_id,
+                nature=values["nature"],
+                status=values["statut"],
+                reason=(
+                    f"retour listé sans {', '.join(missing)} : il ne peut être ni rattaché à "
+                    "un dépôt ni téléchargé ; consultez-le sur le portail de la plateforme"
+                ),
+            )
+        )
+        return
+    listing.entries.append(
+        ReturnEntry(
+            idflux=flux_id,
+            return_id=values["id"],
+            nature=values["nature"],
+            status=values["statut"],
+            published_at=parse_time(keys.get("publication")),
+            produced_at=parse_time(keys.get("production")),
+            url=keys.get("url"),
+            ops=keys.get("ops"),
+            delegataire=keys.get("delegataire"),
+        )
     )
 
 
@@ -222,18 +294,12 @@ class _Keys:
             raise ReturnParseError(f"valeur inattendue pour « {name} » : {str(value)[:40]!r}")
         return None if value is None else str(value).strip() or None
 
-    def required(self, name: str, what: str) -> str:
-        value = self.get(name)
-        if value is None:
-            raise ReturnParseError(f"{what} sans « {name} » dans la liste")
-        return value
-
 
 def _as_list(value: object) -> list[object]:
     """A list as is, a lone object as a list of one, nothing as an empty list."""
     if value is None or value == "":
         return []
-    return value if isinstance(value, list) else [value]
+    return list(value) if isinstance(value, list) else [value]
 
 
 def _json_items(document: object, wrapper: str, item: str) -> list[object]:
@@ -253,84 +319,23 @@ def _json_items(document: object, wrapper: str, item: str) -> list[object]:
     return _as_list(_Keys(inner).raw(item))
 
 
-# Writing (for the sandbox) -------------------------------------------------------------------
+# Merging -------------------------------------------------------------------------------------
 
 
-def write_deposits_xml(declarant_siret: str, entries: Iterable[DepositEntry]) -> bytes:
-    root = etree.Element("depots")
-    etree.SubElement(root, "declarant").text = declarant_siret
+def unique(entries: Iterable[T], key: Callable[[T], object]) -> list[T]:
+    """Entries in order, one per key, the last seen winning (windows share their bounds)."""
+    kept: dict[object, T] = {}
     for entry in entries:
-        depot = etree.SubElement(root, "depot")
-        _sub(depot, "idflux", entry.idflux)
-        _sub(depot, "date", _compact(entry.deposited_at))
-        _sub(depot, "statut", entry.status)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+        kept[key(entry)] = entry
+    return list(kept.values())
 
 
-def write_returns_xml(entries: Iterable[ReturnEntry]) -> bytes:
-    """``<retours/>`` when there is none; one ``<flux>`` per idflux, in order of appearance."""
-    root = etree.Element("retours")
-    for flux_id, items in _by_flux(entries):
-        flux = etree.SubElement(root, "flux")
-        _sub(flux, "id", flux_id)
-        for entry in items:
-            item = etree.SubElement(flux, "retour")
-            _sub(item, "publication", _compact(entry.published_at))
-            _sub(item, "production", _compact(entry.produced_at))
-            for name, value in (
-                ("nature", entry.nature),
-                ("statut", entry.status),
-                ("id", entry.return_id),
-                ("url", entry.url),
-                ("ops", entry.ops),
-                ("delegataire", entry.delegataire),
-            ):
-                _sub(item, name, value)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-
-
-def _sub(parent: etree._Element, name: str, value: str | None) -> None:
-    etree.SubElement(parent, name).text = value
-
-
-def _by_flux(entries: Iterable[ReturnEntry]) -> Iterator[tuple[str, list[ReturnEntry]]]:
-    groups: dict[str, list[ReturnEntry]] = {}
-    for entry in entries:
-        groups.setdefault(entry.idflux, []).append(entry)
-    yield from groups.items()
-
-
-def _one_or_many(items: list[dict[str, object]]) -> object:
-    """What 2.0 does: a lone object when there is one item, a list otherwise."""
-    return items[0] if len(items) == 1 else items
-
-
-def write_deposits_json(declarant_siret: str, entries: Iterable[DepositEntry]) -> bytes:
-    """The irregular 2.0 shape: ``idFlux`` camel-cased, ``DATE`` upper-cased, one → object."""
-    items: list[dict[str, object]] = [
-        {"idFlux": e.idflux, "DATE": _iso(e.deposited_at), "statut": e.status} for e in entries
-    ]
-    body = {"depots": {"declarant": declarant_siret, "depot": _one_or_many(items)}}
-    return json.dumps(body, ensure_ascii=False).encode("utf-8")
-
-
-def write_returns_json(entries: Iterable[ReturnEntry]) -> bytes:
-    """The irregular 2.0 shape: ``IDFLUX`` upper-cased, natures as numbers, one → object."""
-    fluxes: list[dict[str, object]] = []
-    for flux_id, items in _by_flux(entries):
-        returns: list[dict[str, object]] = [
-            {
-                "Publication": _compact(e.published_at),
-                "production": _iso(e.produced_at),
-                "nature": int(e.nature) if e.nature.isdigit() and e.nature[0] != "0" else e.nature,
-                "Statut": e.status,
-                "id": e.return_id,
-                "url": e.url,
-                **({"ops": e.ops} if e.ops else {}),
-                **({"delegataire": e.delegataire} if e.delegataire else {}),
-            }
-            for e in items
-        ]
-        fluxes.append({"IDFLUX": flux_id, "retour": _one_or_many(returns)})
-    body = {"retours": {"flux": _one_or_many(fluxes)} if fluxes else None}
-    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+def merge_returns(listings: Iterable[ReturnListing]) -> ReturnListing:
+    """One listing of many: each return once by (idflux, nature, id), each set-aside once."""
+    listings = list(listings)
+    entries = unique(
+        (e for page in listings for e in page.entries),
+        lambda e: (e.idflux, e.nature, e.return_id),
+    )
+    set_aside = list(dict.fromkeys(s for page in listings for s in page.set_aside))
+    return ReturnListing(entries, set_aside)

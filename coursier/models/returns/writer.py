@@ -44,12 +44,13 @@ class EnvoiIdentity:
 class DeclarationIdentity:
     """The declaration (S20) a return is about (``declaration_identification``).
 
-    ``month`` as in S20.G00.05.005 (``01MMYYYY``).
+    ``month`` as in S20.G00.05.005 (``01MMYYYY``), ``rank`` as in S20.G00.05.004 and
+    ``business_id`` as in S20.G00.05.009 (the reconciliation matches returns on them).
     """
 
     siren: str
     nic: str
-    rank: int = 1
+    rank: int | str = 1
     nature: str | None = None
     type: str | None = "01"
     month: str | None = None

@@ -29,6 +29,7 @@ ROUTES = (
     "lister-depots",
     "lister-retours-flux",
     "lister-retours-declarant",
+    "lister-retours-concentrateur",
 )
 AEE = example("exemple_retour_10_AEE.xml")
 ARE = example("exemple_retour_10_ARE.xml")
@@ -94,6 +95,13 @@ class FakePlatform:
         """The platform forgets the current token (as after its lifetime)."""
         self.token = "expired"
 
+    def authorised(self, header: str) -> bool:
+        """The current token, in a declarant's or a concentrateur's form."""
+        concentrateur = f"DSNLogin concentrateur={self.token}"
+        return header == f"DSNLogin jeton={self.token}" or (
+            header == concentrateur or header.startswith(concentrateur + ",declarant=")
+        )
+
     def handle(self, request: httpx.Request) -> httpx.Response:
         request.read()
         # A copy: the client replays the same request object with other headers.
@@ -112,7 +120,7 @@ class FakePlatform:
             self.logins += 1
             self.token = f"jeton-{self.logins}-Zx9"
             return httpx.Response(200, text=f"  {self.token}\n")
-        if request.headers.get("Authorization") != f"DSNLogin jeton={self.token}":
+        if not self.authorised(request.headers.get("Authorization", "")):
             return httpx.Response(
                 401, headers={"WWW-Authenticate": 'DSNLogin realm="Expiration du jeton"'}
             )
@@ -166,8 +174,12 @@ def make_client(
 ) -> NetEntreprisesClient:
     clock = clock or FakeClock()
     options.setdefault("retry", RetryPolicy(attempts=4, max_wait=60.0, backoff=0.5))
+    version = options.pop("api_version", None)  # the credentials say it
+    creds = options.pop("credentials", None) or credentials(
+        **({"api_version": version} if version else {})
+    )
     return NetEntreprisesClient(
-        options.pop("credentials", None) or credentials(),
+        creds,
         transport=platform.transport,
         clock=clock,
         sleep=clock.sleep,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -64,7 +65,7 @@ def test_one_login_serves_many_calls_and_the_token_is_sent_stripped() -> None:
     platform = FakePlatform()
     with make_client(platform) as client:
         for _ in range(5):
-            assert client.list_flux_returns(FLUX) == []
+            assert client.list_flux_returns(FLUX).entries == []
     assert platform.logins == 1
     tokens = {r.headers["Authorization"] for r in platform.calls("lister-retours-flux")}
     assert tokens == {"DSNLogin jeton=jeton-1-Zx9"}
@@ -76,7 +77,8 @@ def test_no_request_before_the_first_call() -> None:
     assert platform.requests == []
 
 
-def test_a_token_past_its_expires_header_is_renewed_before_the_call() -> None:
+def test_the_logins_expires_is_a_back_off_not_the_tokens_lifetime() -> None:
+    # Recording 01: every login answer says Expires now+120 s, the token lives 7200 s.
     platform, clock = FakePlatform(), FakeClock()
     platform.script(
         "authentifier",
@@ -86,15 +88,47 @@ def test_a_token_past_its_expires_header_is_renewed_before_the_call() -> None:
     platform.token = "jeton-A"
     with make_client(platform, clock) as client:
         client.list_flux_returns(FLUX)
-        clock.advance(60)
-        client.list_flux_returns(FLUX)
-        clock.advance(61)
+        clock.advance(121)
+        client.list_flux_returns(FLUX)  # still jeton-A: nothing said it expired
+        clock.advance(3600)  # past the configured lifetime (one hour by default)
         platform.token = "jeton-B"
         client.list_flux_returns(FLUX)
     assert len(platform.calls("authentifier")) == 2
     sent = [r.headers["Authorization"] for r in platform.calls("lister-retours-flux")]
     assert sent == ["DSNLogin jeton=jeton-A"] * 2 + ["DSNLogin jeton=jeton-B"]
     assert len(platform.calls("lister-retours-flux")) == 3  # no 401 on the way
+    assert clock.waits == []
+
+
+def test_the_token_lifetime_is_configurable() -> None:
+    platform, clock = FakePlatform(), FakeClock()
+    with make_client(platform, clock, token_lifetime=timedelta(minutes=5)) as client:
+        client.list_flux_returns(FLUX)
+        clock.advance(299)
+        client.list_flux_returns(FLUX)
+        clock.advance(2)
+        client.list_flux_returns(FLUX)
+    assert platform.logins == 2
+    with pytest.raises(ValueError, match="durée de vie"):
+        make_client(platform, clock, token_lifetime=timedelta(0))
+
+
+def test_a_second_login_waits_for_the_back_off_the_first_asked() -> None:
+    platform, clock = FakePlatform(), FakeClock()
+    platform.script(
+        "authentifier",
+        httpx.Response(
+            200,
+            text="jeton-A",
+            headers={"Expires": clock.http_date(50), "Date": clock.http_date(0)},
+        ),
+    )
+    with make_client(platform, clock) as client:
+        client.authenticate()
+        clock.advance(20)
+        client.authenticate()
+    assert clock.waits == [30.0]
+    assert platform.logins == 1  # the first answer was scripted
 
 
 @pytest.mark.parametrize(
@@ -107,7 +141,7 @@ def test_an_expired_token_gets_exactly_one_new_login_and_the_call_is_replayed(re
         platform.script(
             "lister-retours-flux", httpx.Response(401, headers={"WWW-Authenticate": realm})
         )
-        assert client.list_flux_returns(FLUX) == []
+        assert client.list_flux_returns(FLUX).entries == []
     assert platform.logins == 2
     sent = [r.headers["Authorization"] for r in platform.calls("lister-retours-flux")]
     assert sent == ["DSNLogin jeton=jeton-1-Zx9"] * 2 + ["DSNLogin jeton=jeton-2-Zx9"]

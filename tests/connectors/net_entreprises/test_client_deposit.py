@@ -23,6 +23,7 @@ from tests.connectors.net_entreprises.fake_platform import (
     ARE,
     FakeClock,
     FakePlatform,
+    credentials,
     make_client,
 )
 
@@ -183,3 +184,26 @@ def test_an_empty_file_is_refused_before_sending() -> None:
         client.deposit(b"")
     assert platform.requests == []
     assert caught.value.status is None
+
+
+@pytest.mark.parametrize("status", [200, 422])
+def test_version_2_deposits_read_the_xml_rapport_under_a_json_content_type(status: int) -> None:
+    # Recordings 39 and 40: deposer-dsn/2.0 answers the XML AEE/ARE as application/json.
+    platform = FakePlatform()
+    rapport = AEE if status == 200 else ARE
+    platform.script(
+        "deposer-dsn",
+        httpx.Response(
+            status,
+            content=gzip.compress(rapport),
+            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+        ),
+    )
+    with make_client(platform, credentials=credentials(api_version="2.0")) as client:
+        if status == 200:
+            assert client.deposit(DSN).idflux == AEE_IDFLUX
+        else:
+            with pytest.raises(DepositRejected):
+                client.deposit(DSN)
+    (post,) = platform.calls("deposer-dsn")
+    assert post.url.path == "/deposer-dsn/2.0/"

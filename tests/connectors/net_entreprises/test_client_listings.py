@@ -69,7 +69,7 @@ def test_a_long_catch_up_is_cut_into_consecutive_windows_and_merged() -> None:
 def test_without_an_end_the_windows_run_until_now() -> None:
     platform, clock = FakePlatform(), FakeClock(START + timedelta(minutes=90))
     with make_client(platform, clock) as client:
-        assert client.list_declarant_returns(START) == []
+        assert client.list_declarant_returns(START).entries == []
     assert windows(platform, "lister-retours-declarant") == [
         "20260310090000/20260310100000",
         "20260310100000/20260310103000",
@@ -118,17 +118,23 @@ def test_a_429_storm_is_waited_out_as_the_platform_asks() -> None:
         listing(returns_xml(FLUX, ("R1", "11", "OK", "https://x/r1"))),
     )
     with make_client(platform, clock) as client:
-        entries = client.list_declarant_returns(START, START + timedelta(minutes=60))
+        entries = client.list_declarant_returns(START, START + timedelta(minutes=60)).entries
     assert [e.return_id for e in entries] == ["R1"]
     assert clock.waits == [10.0, 20.0, 7.0]
-    assert len(set(windows(platform, "lister-retours-declarant"))) == 1  # the same window
+    # A 429 that names no width halves the window (recordings 47, 53: the simulator's say nothing).
+    assert windows(platform, "lister-retours-declarant")[:4] == [
+        "20260310090000/20260310100000",
+        "20260310090000/20260310093000",
+        "20260310090000/20260310091500",
+        "20260310090000/20260310090700",
+    ]
 
 
 def test_waits_are_capped_and_attempts_bounded() -> None:
     platform, clock = FakePlatform(), FakeClock()
     platform.script("lister-depots", *[httpx.Response(429, headers={"Retry-After": "3600"})] * 4)
     with make_client(platform, clock) as client, pytest.raises(RateLimited) as caught:
-        client.list_deposits(START, START + timedelta(minutes=10))
+        client.list_deposits(START, START + timedelta(minutes=1))  # too narrow to halve
     assert clock.waits == [60.0, 60.0, 60.0]
     assert caught.value.retry_after == 3600.0
     assert "patiente" in str(caught.value)
@@ -154,7 +160,7 @@ def test_reads_are_retried_on_transport_errors(failure: object) -> None:
     platform, clock = FakePlatform(), FakeClock()
     platform.script("lister-retours-flux", failure)
     with make_client(platform, clock) as client:
-        assert client.list_flux_returns(FLUX) == []
+        assert client.list_flux_returns(FLUX).entries == []
     assert len(platform.calls("lister-retours-flux")) == 2
     assert clock.waits == [0.5]
 
@@ -172,7 +178,7 @@ def test_the_returns_of_a_flux() -> None:
         ),
     )
     with make_client(platform) as client:
-        entries = client.list_flux_returns(FLUX)
+        entries = client.list_flux_returns(FLUX).entries
     (call,) = platform.calls("lister-retours-flux")
     assert str(call.url) == f"{CONSULTATION_BASE}/lister-retours-flux/1.0/{FLUX}"
     assert [(e.idflux, e.return_id, e.nature, e.status) for e in entries] == [
@@ -225,7 +231,7 @@ def test_a_bad_idflux_is_refused_before_any_request(idflux: str) -> None:
 def test_an_idflux_of_fifty_characters_is_asked() -> None:
     platform = FakePlatform()
     with make_client(platform) as client:
-        assert client.list_flux_returns("A." * 25) == []
+        assert client.list_flux_returns("A." * 25).entries == []
 
 
 @pytest.mark.parametrize("hostile", [BILLION_LAUGHS, EXTERNAL_ENTITY], ids=["laughs", "xxe"])
@@ -269,8 +275,70 @@ def test_version_2_paths_and_irregular_json() -> None:
     )
     with make_client(platform, api_version="2.0") as client:
         (deposit,) = client.list_deposits(START, START + timedelta(minutes=30))
-        (entry,) = client.list_flux_returns(FLUX)
+        (entry,) = client.list_flux_returns(FLUX).entries
     assert (deposit.idflux, deposit.status) == ("F9", "OK")
     assert (entry.return_id, entry.nature, entry.status) == ("R1", "11", "OK")
     assert platform.calls("lister-depots")[0].url.path.startswith("/lister-depots/2.0/")
     assert platform.calls("lister-retours-flux")[0].url.path == f"/lister-retours-flux/2.0/{FLUX}"
+
+
+def test_a_429_naming_no_width_halves_down_to_a_minute_then_waits_the_same_window() -> None:
+    # Recordings 47 and 53: the simulator's 429 carries neither Accept-Ranges nor Expires.
+    platform, clock = FakePlatform(), FakeClock()
+    platform.script("lister-depots", *[httpx.Response(429)] * 5)
+    with make_client(platform, clock) as client:
+        assert client.list_deposits(START, START + timedelta(minutes=4)) == []
+        assert client.window_minutes == 60  # the next 200 advertised 60 again
+    assert windows(platform, "lister-depots")[:5] == [
+        "20260310090000/20260310090400",
+        "20260310090000/20260310090200",
+        "20260310090000/20260310090100",
+        "20260310090000/20260310090100",  # a minute is never cut: waited, then asked again
+        "20260310090000/20260310090100",
+    ]
+    assert clock.waits == [0.5, 0.5, 0.5, 1.0, 2.0]  # halvings, then the retries of one minute
+    assert len(platform.calls("lister-depots")) == 5 + 3  # the 1-minute windows left
+
+
+def test_a_429_advertising_its_width_still_cuts_without_halving() -> None:
+    platform, clock = FakePlatform(), FakeClock()
+    platform.script(
+        "lister-depots",
+        httpx.Response(429, headers={"Accept-Ranges": "minutes=0-60", "Retry-After": "2"}),
+    )
+    with make_client(platform, clock) as client:
+        client.list_deposits(START, START + timedelta(minutes=40))
+    assert windows(platform, "lister-depots") == ["20260310090000/20260310094000"] * 2
+    assert clock.waits == [2.0]
+
+
+def test_an_unreadable_listing_says_to_report_it_not_to_retry() -> None:
+    platform = FakePlatform()
+    platform.script("lister-retours-flux", httpx.Response(200, content=b"<autre/>"))
+    with make_client(platform) as client, pytest.raises(PayloadError) as caught:
+        client.list_flux_returns(FLUX)
+    message = str(caught.value)
+    assert "signalez-le" in message
+    assert "réessayez" not in message
+    assert "<retours>" in message  # what was wrong
+
+
+def test_a_return_without_id_is_set_aside_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    platform = FakePlatform()
+    body = (
+        b"<retours><flux><id>F1</id><retour><nature>20</nature><statut>OK</statut></retour>"
+        b"<retour><nature>10</nature><statut>OK</statut><id>R1</id></retour></flux></retours>"
+    )
+    platform.script(
+        "lister-retours-declarant",
+        listing(body),
+        listing(body),  # two windows, one return
+    )
+    with make_client(platform) as client:
+        found = client.list_declarant_returns(START, START + timedelta(minutes=90))
+    assert [e.return_id for e in found.entries] == ["R1"]
+    [aside] = found.set_aside
+    assert (aside.idflux, aside.nature, aside.status) == ("F1", "20", "OK")
+    warnings = [r for r in caplog.records if r.name == "coursier.connectors.net_entreprises"]
+    assert [r.levelname for r in warnings] == ["WARNING"]
+    assert "flux F1, nature 20" in warnings[0].getMessage()

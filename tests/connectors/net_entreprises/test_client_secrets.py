@@ -13,6 +13,7 @@ import pytest
 from coursier.connectors.errors import ConnectorError
 from coursier.connectors.net_entreprises.client import NetEntreprisesClient
 from coursier.connectors.net_entreprises.errors import DepositOutcomeUnknown, DepositRejected
+from coursier.models.declarant import Declarant
 from tests.connectors.net_entreprises.fake_platform import (
     ARE,
     PASSWORD,
@@ -66,7 +67,7 @@ def deposit_rejected(platform: FakePlatform) -> None:
 
 
 def storm(platform: FakePlatform) -> None:
-    platform.script("lister-depots", *[httpx.Response(429, text=ECHO)] * 4)
+    platform.script("lister-depots", *[httpx.Response(429, text=ECHO)] * 12)
 
 
 def bad_password(platform: FakePlatform) -> None:
@@ -139,3 +140,44 @@ def test_errors_survive_pickling_with_their_details() -> None:
     )
     unknown = pickle.loads(pickle.dumps(DepositOutcomeUnknown(retry_after=3.0)))
     assert (str(unknown), unknown.retry_after) == (DepositOutcomeUnknown.advice, 3.0)
+
+
+def declarant_refused(platform: FakePlatform) -> None:
+    platform.script(
+        "lister-depots",
+        httpx.Response(
+            401,
+            text=ECHO,
+            headers={"WWW-Authenticate": 'DSNLogin realm="Utilisateur non-inscrit au service"'},
+        ),
+    )
+
+
+CONCENTRATEUR = credentials(
+    siret="18751249600022", last_name="CTR2000", first_name="concentrateur", service="98"
+)
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [listing_echo, flux_401_twice, deposit_cut, deposit_rejected, storm, declarant_refused],
+)
+def test_no_secret_in_errors_or_logs_of_a_concentrateur(
+    scenario: Callable[[FakePlatform], None], caplog: pytest.LogCaptureFixture
+) -> None:
+    platform = FakePlatform()
+    scenario(platform)
+    caplog.set_level(logging.DEBUG)
+    declarant = Declarant("98765432109876", "declarant", "declarant")
+    with (
+        make_client(
+            platform, FakeClock(), credentials=CONCENTRATEUR, declarant=declarant
+        ) as client,
+        pytest.raises(ConnectorError) as caught,
+    ):
+        call(client)
+    sent = [r.headers.get("Authorization", "") for r in platform.requests]
+    assert any(h.startswith("DSNLogin concentrateur=jeton-") for h in sent)  # the header used
+    seen = texts(caught.value) + repr(client) + repr(vars(client)) + caplog.text
+    for secret in (PASSWORD, TOKEN, "jeton-2-Zx9", "concentrateur=jeton"):
+        assert secret not in seen
