@@ -47,6 +47,8 @@ class DepositedFile:
     nature: str | None
     type: str | None
     month: str | None
+    rank: str | None
+    business_id: str | None
     norm: str | None
     test_or_real: str | None
     employees: tuple[Employee, ...]
@@ -78,6 +80,8 @@ def read_deposited(lines: Iterable[str]) -> DepositedFile:
         nature=first.get("S20.G00.05.001"),
         type=first.get("S20.G00.05.002"),
         month=first.get("S20.G00.05.005"),
+        rank=first.get("S20.G00.05.004"),
+        business_id=first.get("S20.G00.05.009"),
         norm=first.get("S10.G00.00.006"),
         test_or_real=first.get("S10.G00.00.005"),
         employees=tuple(employees),
@@ -133,12 +137,15 @@ def plan_returns(
 ) -> list[PlannedReturn]:
     """The returns after the AEE, in publication order."""
     anomalies = [to_return_anomaly(a, lines) for a in report.anomalies]
+    # The rank and business id are what the reconciliation matches a bilan on.
     declaration = writer.DeclarationIdentity(
         siren=file.siren or "",
         nic=file.nic or "",
+        rank=file.rank or 1,
         nature=file.nature,
         type=file.type,
         month=file.month,
+        business_id=file.business_id,
         employees=report.employees,
     )
     if report.blocking:

@@ -1,11 +1,19 @@
 """One DSN platform (Net-Entreprises or IZILIO): authentication and deposit (PROTOCOLS.md §1).
 
-``POST /authentifier/1.0/`` checks the identifiers' limits (422), the account (401 realms,
-403 locked) and answers a token with ``Expires``. ``POST /deposer-dsn/{1.0,2.0}/`` checks the
-headers (415, 406), the body (422 empty, 400 not gzip or incomplete — nothing recorded), then
-records the deposit and answers an AEE (200) or an ARE (422: not a DSN, or a SIRET the account
-may not declare for), always gzip-compressed with ``Expires`` = now + 2 minutes. Listings and
-downloads are in :mod:`.dsn_listings`, the inspection API in :mod:`.inspection`.
+Answers follow the official simulator's (recordings in ``tests/contract/recordings``):
+
+- ``POST /authentifier/1.0`` (with or without the trailing slash) checks the content type
+  (415), ``Accept-Encoding`` (406), the XML (400), the identifiers' limits (422), the account
+  (401 realms, 403 locked); the token comes as ``application/octet-stream``, never compressed;
+- ``POST /deposer-dsn/{1.0,2.0}`` checks ``Content-Type`` and ``Content-Encoding`` (415),
+  ``Accept-Encoding`` (406), the body (400 not gzip — an empty body is not gzip either —,
+  422 empty once decompressed), then who calls (401); it records the deposit and answers an AEE
+  (200) or an ARE (422: not a DSN, or a SIRET the declarant may not declare for), always
+  gzip-compressed, ``application/xml`` in 1.0 and — as the simulator does — the same XML under
+  ``application/json`` in 2.0. A concentrateur's deposit is its declarant's.
+
+Error answers are plain French text, and only a 200 carries ``Expires`` (:mod:`.headers`).
+Listings and downloads are in :mod:`.dsn_listings`, the inspection API in :mod:`.inspection`.
 """
 
 from __future__ import annotations
@@ -14,10 +22,8 @@ import gzip
 import hashlib
 import io
 import zlib
-from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
@@ -27,8 +33,7 @@ from coursier.models.returns import writer
 from coursier.models.returns.rapport import BLOCKING, ReturnAnomaly
 from coursier.models.returns.xml import ReturnParseError, local_name, safe_fromstring, text
 from coursier.sandbox import dsn_listings, inspection
-from coursier.sandbox.accounts import Account, LoginRefused, check_login
-from coursier.sandbox.clock import http_date
+from coursier.sandbox.accounts import LoginRefused, check_login
 from coursier.sandbox.documents import (
     NOT_AUTHORISED_CODE,
     NOT_DSN_CODE,
@@ -39,9 +44,12 @@ from coursier.sandbox.documents import (
     starts_with_s10,
 )
 from coursier.sandbox.faults import FaultMiddleware
+from coursier.sandbox.headers import AnswerHeaders
 from coursier.sandbox.http import (
+    Caller,
     PlatformError,
-    authorised_account,
+    caller,
+    check_accepts_gzip,
     check_version,
     platform,
     platform_error_response,
@@ -50,9 +58,10 @@ from coursier.sandbox.state import Deposit, PlatformState
 
 #: Field → maximum length of the authentication body (the SIRET is exactly 14 digits).
 LIMITS = {"siret": 14, "nom": 64, "prenom": 39, "motdepasse": 30, "service": 2}
-ANSWER_LIFETIME = timedelta(minutes=2)
 #: A deposited file larger than this once decompressed is refused (a gzip bomb guard).
 MAX_FILE_SIZE = 512 * 1024 * 1024
+#: The rapport's content type per API version: 2.0 announces JSON and sends the XML.
+RAPPORT_MEDIA = {"1.0": XML, "2.0": "application/json"}
 
 router = APIRouter()
 
@@ -67,6 +76,7 @@ def create_platform_app(state: PlatformState) -> FastAPI:
     app.include_router(dsn_listings.router)
     app.include_router(inspection.router)
     app.add_middleware(FaultMiddleware, board=state.faults, clock=state.clock)
+    app.add_middleware(AnswerHeaders, state=state)  # outermost: fault answers get a Date too
     return app
 
 
@@ -74,10 +84,12 @@ def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+@router.post("/authentifier/1.0")
 @router.post("/authentifier/1.0/")
 async def authenticate(request: Request) -> Response:
     if _media_type(request) not in ("application/xml", "text/xml"):
         raise PlatformError(415, "Content-Type attendu : application/xml.")
+    check_accepts_gzip(request)
     try:
         root = safe_fromstring(await request.body())
     except ReturnParseError as exc:
@@ -103,55 +115,27 @@ async def authenticate(request: Request) -> Response:
             {"WWW-Authenticate": refused.refusal.challenge} if refused.refusal.challenge else {}
         )
         raise PlatformError(refused.refusal.status, refused.refusal.message, headers) from None
-    token, issued = state.issue_token(account)
-    return PlainTextResponse(token, headers={"Expires": http_date(issued.expires_at)})
+    token, _ = state.issue_token(account)
+    return Response(token, media_type="application/octet-stream")
 
 
-def _deposit_answer(
-    state: PlatformState, status: int, body: bytes | str, media_type: str
-) -> Response:
-    """Deposit answers are gzip-compressed and carry ``Expires`` (now + 2 minutes)."""
-    raw = body.encode("utf-8") if isinstance(body, str) else body
-    return Response(
-        gzip.compress(raw),
-        status_code=status,
-        media_type=media_type,
-        headers={
-            "Content-Encoding": "gzip",
-            "Expires": http_date(state.clock.now() + ANSWER_LIFETIME),
-        },
-    )
-
-
-def _accepts_gzip(request: Request) -> bool:
-    """No ``Accept-Encoding`` is accepted; one without gzip (or with ``gzip;q=0``) is not."""
-    header = request.headers.get("accept-encoding")
-    if header is None:
-        return True
-    for part in header.lower().split(","):
-        name, _, params = part.strip().partition(";")
-        if name.strip() in ("gzip", "*") and params.replace(" ", "") not in ("q=0", "q=0.0"):
-            return True
-    return False
-
-
+@router.post("/deposer-dsn/{version}")
 @router.post("/deposer-dsn/{version}/")
 async def deposit(request: Request, version: str) -> Response:
     check_version(version)
     state = platform(request)
     try:
-        account = authorised_account(request)
         data = await _deposited_file(request)
-    except PlatformError as error:
-        if error.status == 406:  # the client takes no gzip: answer plainly
-            return PlainTextResponse(error.message, status_code=406)
-        answer = _deposit_answer(state, error.status, error.message, "text/plain; charset=utf-8")
-        answer.headers.update(error.headers)
-        return answer
+        who = caller(request)
     except ClientDisconnect:  # the body never arrived whole: nothing is recorded
         return Response(status_code=400)
-    status, document = await run_in_threadpool(_register, state, account, data, version)
-    return _deposit_answer(state, status, document, XML)
+    status, document = await run_in_threadpool(_register, state, who, data, version)
+    return Response(
+        gzip.compress(document),
+        status_code=status,
+        media_type=RAPPORT_MEDIA[version],
+        headers={"Content-Encoding": "gzip"},
+    )
 
 
 async def _deposited_file(request: Request) -> bytes:
@@ -160,13 +144,10 @@ async def _deposited_file(request: Request) -> bytes:
         raise PlatformError(415, "Content-Type attendu : text/plain (fichier DSN brut).")
     if request.headers.get("content-encoding", "").strip().lower() != "gzip":
         raise PlatformError(415, "Content-Encoding attendu : gzip (fichier compressé).")
-    if not _accepts_gzip(request):
-        raise PlatformError(
-            406, "Accept-Encoding doit accepter gzip : les réponses sont compressées."
-        )
+    check_accepts_gzip(request)
     body = await request.body()
-    if not body:
-        raise PlatformError(422, "Corps vide : aucun fichier DSN reçu.")
+    if not body:  # the simulator's framework: an empty "gzip" body is not gzip (recording 28)
+        raise PlatformError(400, "Corps vide annoncé gzip : aucun fichier DSN reçu.")
     data = _gunzip(body)
     if not data:
         raise PlatformError(422, "Fichier DSN vide une fois décompressé.")
@@ -190,10 +171,10 @@ def _gunzip(body: bytes) -> bytes:
     return data
 
 
-def _register(
-    state: PlatformState, account: Account, data: bytes, version: str
-) -> tuple[int, bytes]:
-    """Record the deposit with its returns; the status and document to answer (AEE or ARE)."""
+def _register(state: PlatformState, who: Caller, data: bytes, version: str) -> tuple[int, bytes]:
+    """Record the deposit (its declarant's) with its returns; the status and document to answer
+    (AEE or ARE)."""
+    account = who.declarant or who.account  # ``caller`` refused a deposit naming no declarant
     # Read as the self-check reads files: ISO-8859-1, LF or CRLF (not str.splitlines, which
     # would also split on \x85 and other characters Latin-1 text may hold).
     lines = [line.rstrip("\r\n") for line in decoded_lines(io.BytesIO(data))]
@@ -208,7 +189,7 @@ def _register(
         declarant_first_name=account.prenom,
         received_at=now,
         norm_version=file and file.norm,
-        test_or_real=file and file.test_or_real,
+        test_or_real=file.test_or_real if file else "",  # the simulator's ARE: <essai_reel/>
     )
     rejection = None
     if file is None:
@@ -218,13 +199,14 @@ def _register(
             "Le format du fichier depot_mtom n'est pas reconnu : un fichier DSN commence par "
             "la rubrique S10.G00.00.001.",
         )
-    elif not account.may_declare_for(file.declared_siret):
+    elif file.declared_siret is not None and not account.may_declare_for(file.declared_siret):
+        # A file naming no establishment is registered, then refused by its bilan (BAN).
         rejection = ReturnAnomaly(
             NOT_AUTHORISED_CODE,
             BLOCKING,
             f"Le compte {account.siret} n'est pas habilité à déclarer pour le SIRET "
-            f"{file.declared_siret or 'absent du fichier'} : demandez l'habilitation ou déposez "
-            "avec le compte de cet établissement.",
+            f"{file.declared_siret} : demandez l'habilitation ou déposez avec le compte de cet "
+            "établissement.",
             field="S21.G00.11.001",
             value=file.nic,
         )
@@ -248,6 +230,7 @@ def _register(
         nature=file.nature if file else None,
         status="KO" if rejection else "OK",
         api_version=version,
+        concentrateur_siret=who.account.siret if who.is_concentrateur else None,
     )
     state.record_deposit(deposit, planned)
     return (422, document) if rejection else (200, document)

@@ -40,7 +40,9 @@ ROUTES = (
     "lister-depots",
     "lister-retours-flux",
     "lister-retours-declarant",
+    "lister-retours-concentrateur",
     "telecharger",
+    "telecharger-retour",
 )
 FAULT_STATUSES = (429, 500, 502, 503, 504)
 INSPECTION = "_sandbox"

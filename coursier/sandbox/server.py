@@ -37,11 +37,18 @@ class SandboxServer:
         return_delays: ReturnDelays = ReturnDelays(),  # noqa: B008 - frozen dataclass
         token_lifetime_s: int = 3600,
         latency_ms: int = 0,
+        answer_backoff_s: float = 0.0,
     ) -> None:
+        """``answer_backoff_s``: what every 200's ``Expires`` adds to the sandbox's clock (the
+        official platform asks 120 s; 0 by default so that tests and benchmarks never wait)."""
+        if answer_backoff_s < 0:
+            raise ValueError("le délai d'Expires du bac à sable ne peut être négatif")
         self.seed = seed
         self.clock = Clock()
         self.states = {
-            name: PlatformState(name, seed, self.clock, return_delays, token_lifetime_s)
+            name: PlatformState(
+                name, seed, self.clock, return_delays, token_lifetime_s, answer_backoff_s
+            )
             for name in DSN_PLATFORMS
         }
         self.latency_ms = latency_ms
@@ -90,7 +97,11 @@ class SandboxServer:
                 f"({exc.strerror}) : choisissez un autre port"
             ) from None
         config = uvicorn.Config(
-            create_app(self.states), log_level="warning", access_log=False, lifespan="off"
+            create_app(self.states),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            date_header=False,  # each platform dates its answers on the sandbox's clock
         )
         self._server = uvicorn.Server(config)
         logging.getLogger("uvicorn.error").addFilter(self._quiet)

@@ -4,19 +4,27 @@ Shared by the request handlers (uvicorn's threads) and the tests (in process), h
 Returns are stored with the time they become visible; a return overwritten later keeps its id,
 gets a new version (its download URL changes: the old one answers 404) and a new publication
 time, as the platform's returns do when an organisation replaces them.
+
+Flux ids come from a generator seeded by the seed, the platform's name and a nonce drawn at
+each start (and reset): a restarted sandbox never issues an idflux again, which a ledger kept
+across runs would take for the same deposit. Tokens look like the official ones (base64 of an
+``<xmlresult>``) with a random part drawn from ``secrets``; they stay opaque to the clients.
 """
 
 from __future__ import annotations
 
+import base64
 import random
 import secrets
 import string
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from xml.sax.saxutils import escape
 
 from coursier.sandbox.accounts import Account, seeded_accounts
-from coursier.sandbox.clock import Clock
+from coursier.sandbox.clock import Clock, http_date
 from coursier.sandbox.documents import PlannedReturn, ReturnDelays
 from coursier.sandbox.faults import FaultBoard
 
@@ -37,6 +45,7 @@ class Deposit:
     nature: str | None
     status: str  # OK (AEE) or KO (ARE)
     api_version: str
+    concentrateur_siret: str | None = None  # the concentrateur that deposited it, if any
 
     def public(self) -> dict[str, object]:
         return {
@@ -49,6 +58,7 @@ class Deposit:
             "nature": self.nature,
             "status": self.status,
             "api_version": self.api_version,
+            "concentrateur_siret": self.concentrateur_siret,
         }
 
 
@@ -89,13 +99,30 @@ class UnknownReturn(LookupError):
     pass
 
 
+def _token_value(account: Account, lifetime_s: int, issued_at: datetime) -> str:
+    """The official layout (recording 01), the random part where the simulator counts."""
+    xml = (
+        "<xmlresult><status>0</status><error_msg>Succes</error_msg><format>3</format>"
+        f"<creation_time>{issued_at:%d/%m/%Y %H:%M:%S}({secrets.token_hex(16)})</creation_time>"
+        f"<siret>{account.siret}</siret><ttl>{lifetime_s}</ttl>"
+        f"<first_name>{escape(account.prenom)}</first_name>"
+        f"<last_name>{escape(account.nom)}</last_name>"
+        "</xmlresult>"
+    )
+    return base64.b64encode(xml.encode("utf-8")).decode("ascii")
+
+
 @dataclass
 class PlatformState:
+    """``answer_backoff_s``: what every 200's ``Expires`` adds to the clock (the official
+    platform says 120 s; the default keeps tests and benchmarks from waiting)."""
+
     name: str
     seed: int
     clock: Clock
     delays: ReturnDelays = field(default_factory=ReturnDelays)
     token_lifetime_s: int = 3600
+    answer_backoff_s: float = 0.0
 
     def __post_init__(self) -> None:
         self.faults = FaultBoard(self.seed, self.name)
@@ -108,10 +135,12 @@ class PlatformState:
             self._accounts = {a.siret: a for a in seeded_accounts(self.seed)}
             self._tokens: dict[str, Token] = {}
             self._deposits: list[Deposit] = []
-            self._owners: dict[str, str] = {}
+            self._by_flux: dict[str, Deposit] = {}
             self._returns: dict[str, list[StoredReturn]] = {}
-            # Reproducible flux ids (tokens, which guard access, come from ``secrets``).
-            self._flux_rng = random.Random(f"idflux:{self.seed}:{self.name}")  # noqa: S311
+            # Flux ids: seeded, with a nonce per start so that none is ever issued twice
+            # (tokens, which guard access, come from ``secrets``).
+            nonce = secrets.token_hex(8)
+            self._flux_rng = random.Random(f"idflux:{self.seed}:{self.name}:{nonce}")  # noqa: S311
             self._return_counter = 0
             self.faults.clear()
 
@@ -131,11 +160,16 @@ class PlatformState:
             return self._accounts.get(siret)
 
     def issue_token(self, account: Account) -> tuple[str, Token]:
-        token = Token(account.siret, self.clock.now() + timedelta(seconds=self.token_lifetime_s))
-        value = secrets.token_urlsafe(32)
+        now = self.clock.now()
+        token = Token(account.siret, now + timedelta(seconds=self.token_lifetime_s))
+        value = _token_value(account, self.token_lifetime_s, now)
         with self._lock:
             self._tokens[value] = token
         return value, token
+
+    def expires(self) -> str:
+        """The ``Expires`` of a 200: the clock plus the back-off."""
+        return http_date(self.clock.now() + timedelta(seconds=self.answer_backoff_s))
 
     def token(self, value: str) -> Token | None:
         with self._lock:
@@ -145,13 +179,16 @@ class PlatformState:
 
     def new_idflux(self) -> str:
         with self._lock:
-            return "".join(self._flux_rng.choices(IDFLUX_ALPHABET, k=IDFLUX_LENGTH))
+            while True:
+                idflux = "".join(self._flux_rng.choices(IDFLUX_ALPHABET, k=IDFLUX_LENGTH))
+                if idflux not in self._by_flux:
+                    return idflux
 
     def record_deposit(self, deposit: Deposit, planned: list[PlannedReturn]) -> None:
         """Record a deposit and schedule its returns, in one step (never one without the other)."""
         with self._lock:
             self._deposits.append(deposit)
-            self._owners[deposit.idflux] = deposit.account_siret
+            self._by_flux[deposit.idflux] = deposit
             self._returns[deposit.idflux] = [self._stored(deposit, p) for p in planned]
 
     def _stored(self, deposit: Deposit, planned: PlannedReturn) -> StoredReturn:
@@ -173,10 +210,15 @@ class PlatformState:
         with self._lock:
             return [d for d in self._deposits if account_siret in (None, d.account_siret)]
 
-    def flux_owner(self, idflux: str) -> str | None:
-        """The account SIRET that deposited ``idflux``; ``None`` for an unknown flux."""
+    def deposit_of(self, idflux: str) -> Deposit | None:
+        """The deposit of ``idflux``; ``None`` for an unknown flux."""
         with self._lock:
-            return self._owners.get(idflux)
+            return self._by_flux.get(idflux)
+
+    def flux_owner(self, idflux: str) -> str | None:
+        """The declarant SIRET the flux was deposited for; ``None`` for an unknown flux."""
+        deposit = self.deposit_of(idflux)
+        return deposit.account_siret if deposit else None
 
     # Returns --------------------------------------------------------------------------------
 
@@ -187,12 +229,16 @@ class PlatformState:
         return [r for r in stored if not visible_only or r.available_at <= now]
 
     def returns_published(
-        self, account_siret: str, start: datetime, end: datetime
+        self, of: str | Callable[[Deposit], bool], start: datetime, end: datetime
     ) -> list[StoredReturn]:
-        """The account's visible returns published within ``[start, end]``."""
+        """The visible returns published within ``[start, end]`` of the deposits ``of`` selects
+        (a declarant SIRET: the deposits made for it)."""
+        if isinstance(of, str):
+            siret = of
+            of = lambda d: d.account_siret == siret  # noqa: E731
         now = self.clock.now()
         with self._lock:
-            fluxes = [d.idflux for d in self._deposits if d.account_siret == account_siret]
+            fluxes = [d.idflux for d in self._deposits if of(d)]
             stored = [r for idflux in fluxes for r in self._returns.get(idflux, [])]
         return [r for r in stored if start <= r.available_at <= end and r.available_at <= now]
 

@@ -74,11 +74,10 @@ def test_a_bad_password_gives_the_basic_realm(client, base):
 
 
 def test_the_test_declarant_is_refused_for_the_production_service(client, base):
+    # As the official simulator answers (recording 04): the realm of a bad login.
     answer = login(client, base, login_xml(service="25"))
     assert answer.status_code == 401
-    assert (
-        answer.headers["WWW-Authenticate"] == 'DSNLogin realm="Utilisateur non-inscrit au service"'
-    )
+    assert answer.headers["WWW-Authenticate"] == 'Basic realm="net-entreprises.fr"'
 
 
 @pytest.mark.parametrize(

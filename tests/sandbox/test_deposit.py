@@ -13,6 +13,7 @@ import pytest
 from coursier.models.dsn.samples import Employer
 from coursier.models.returns.rapport import parse_rapport
 from coursier.sandbox.accounts import AccountState
+from coursier.sandbox.server import SandboxServer
 from tests.sandbox.helpers import (
     PLATFORM,
     account_login,
@@ -37,8 +38,11 @@ def test_a_valid_deposit_answers_an_aee_and_is_recorded_once(client, base, sandb
     answer = deposit(client, base, auth, file, version=version)
     assert answer.status_code == 200
     assert answer.headers["Content-Encoding"] == "gzip"
+    assert answer.headers["Content-Type"].startswith(
+        "application/xml" if version == "1.0" else "application/json"  # 2.0: XML inside
+    )
     expires = parsedate_to_datetime(answer.headers["Expires"])
-    assert timedelta(seconds=100) < expires - sandbox.clock.now() <= timedelta(seconds=120)
+    assert abs(expires - sandbox.clock.now()) <= timedelta(seconds=2)  # default back-off: 0
     aee = parse_rapport(answer.content)
     assert aee.type == "AEE"
     assert aee.state == "OK"
@@ -53,13 +57,25 @@ def test_a_valid_deposit_answers_an_aee_and_is_recorded_once(client, base, sandb
     assert entry["api_version"] == version
 
 
-def test_answers_are_gzip_even_on_errors(client, base, auth):
+def test_refusals_are_plain_and_carry_no_expires(client, base, auth):
+    # The official simulator compresses its rapports only (recordings 25, 29, 33).
     answer = client.post(
         f"{base}/deposer-dsn/1.0/", content=b"", headers={**auth, "Content-Type": "text/plain"}
     )
     assert answer.status_code == 415
-    assert answer.headers["Content-Encoding"] == "gzip"
-    assert "Content-Encoding" in answer.text  # httpx decoded it
+    assert "Content-Encoding" not in answer.headers
+    assert "Expires" not in answer.headers
+    assert "Content-Encoding" in answer.text
+
+
+def test_the_expires_back_off_is_configurable():
+    with SandboxServer(answer_backoff_s=120) as sandbox, httpx.Client() as client:
+        base = sandbox.url(PLATFORM)
+        answer = deposit(client, base, token_headers(client, base), monthly_file())
+        expires = parsedate_to_datetime(answer.headers["Expires"])
+        date = parsedate_to_datetime(answer.headers["Date"])
+        assert expires - date == timedelta(seconds=120)
+        assert abs(date - sandbox.clock.now()) <= timedelta(seconds=1)  # the sandbox's clock
 
 
 @pytest.mark.parametrize(
@@ -104,14 +120,17 @@ def test_an_incomplete_gzip_body_is_rejected_and_never_recorded(client, base, au
     assert recorded(client, base) == []
 
 
-@pytest.mark.parametrize("body", [b"", gzip.compress(b"")])
-def test_empty_bodies_give_422(client, base, auth, body):
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [(b"", 400), (gzip.compress(b""), 422)],  # recordings 28 and 24: no bytes is not gzip
+)
+def test_empty_bodies_are_refused(client, base, auth, body, status):
     answer = client.post(
         f"{base}/deposer-dsn/1.0/",
         content=body,
         headers={**auth, "Content-Type": "text/plain", "Content-Encoding": "gzip"},
     )
-    assert answer.status_code == 422
+    assert answer.status_code == status
     assert recorded(client, base) == []
 
 

@@ -41,8 +41,8 @@ def deposited(client, base, auth, file):
 def listed(client, base, auth, idflux):
     answer = client.get(f"{base}/lister-retours-flux/1.0/{idflux}", headers=auth)
     assert answer.status_code == 200
-    assert answer.headers["Accept-Ranges"] == "minutes=0-60"
-    return parse_returns(answer.content, answer.headers["Content-Type"])
+    assert "Accept-Ranges" not in answer.headers  # not a window listing (recording 55)
+    return parse_returns(answer.content, answer.headers["Content-Type"]).entries
 
 
 def download(client, auth, entry):
@@ -147,7 +147,6 @@ def test_flux_listing_errors(client, base, sandbox, auth):
     other = token_headers(client, base, account_login(active))
     answer = client.get(f"{base}/lister-retours-flux/1.0/{idflux}", headers=other)
     assert answer.status_code == 403
-    assert answer.headers["Accept-Ranges"] == "minutes=0-60"
     [aee] = listed(client, base, auth, idflux)
     assert client.get(aee.url, headers=other).status_code == 403
     assert client.get(aee.url).status_code == 401
@@ -180,12 +179,13 @@ def test_overwriting_in_process(client, base, sandbox, auth):
     assert listed(client, base, auth, idflux)[0].status == "ANO"
 
 
-def test_the_2_0_listing_is_irregular_json_that_parses(client, base, sandbox, auth):
+def test_the_2_0_listing_is_the_simulators_json_that_parses(client, base, sandbox, auth):
     idflux = deposited(client, base, auth, monthly_file())
     answer = client.get(f"{base}/lister-retours-flux/2.0/{idflux}", headers=auth)
     assert answer.headers["Content-Type"] == "application/json"
-    assert b'"retour": {' in answer.content  # one return: an object, not a list
-    [entry] = parse_returns(answer.content, answer.headers["Content-Type"])
+    [flux] = answer.json()["flux"]  # recording 62: "Retour", a list even of one
+    assert (flux["id"], len(flux["Retour"]), flux["Retour"][0]["delegataire"]) == (idflux, 1, None)
+    [entry] = parse_returns(answer.content, answer.headers["Content-Type"]).entries
     assert entry.idflux == idflux
     assert entry.nature == "10"
 
@@ -197,3 +197,21 @@ def test_each_platform_serves_its_own_downloads(client, sandbox):
     [aee] = listed(client, izilio, headers, idflux)
     assert aee.url.startswith(f"{izilio}/telecharger/")
     assert download(client, headers, aee).content
+
+
+def test_bilans_name_the_declarations_rank_and_business_id(client, base, sandbox, auth):
+    # What the reconciliation matches a bilan on: S20.G00.05.004 and S20.G00.05.009.
+    file = with_value(monthly_file(), "S20.G00.05.004", "2")
+    lines = file.decode("iso-8859-1").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("S20.G00.05.005,"))
+    lines.insert(at + 1, "S20.G00.05.009,'DSN-METIER-42'")
+    idflux = deposited(client, base, auth, ("\n".join(lines) + "\n").encode("iso-8859-1"))
+    sandbox.clock.advance(60)
+    bilan = next(e for e in listed(client, base, auth, idflux) if e.nature == "11")
+    [declaration] = parse_rapport(download(client, auth, bilan).content).declarations
+    assert (declaration.rank, declaration.business_id) == ("2", "DSN-METIER-42")
+    without = deposited(client, base, auth, monthly_file())
+    sandbox.clock.advance(60)
+    bilan = next(e for e in listed(client, base, auth, without) if e.nature == "11")
+    [declaration] = parse_rapport(download(client, auth, bilan).content).declarations
+    assert (declaration.rank, declaration.business_id) == ("1", None)

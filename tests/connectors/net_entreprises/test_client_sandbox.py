@@ -128,8 +128,8 @@ def test_a_valid_deposit_gets_its_aee_then_shows_in_every_listing(sandbox: Sandb
         assert (aee.type, aee.is_ok) == ("AEE", True)
         assert aee.idflux
         deposits = client.list_deposits(start)
-        returns = client.list_flux_returns(aee.idflux)
-        declarant = client.list_declarant_returns(start)
+        returns = client.list_flux_returns(aee.idflux).entries
+        declarant = client.list_declarant_returns(start).entries
         (listed_aee,) = [r for r in returns if r.nature == "10"]
         downloaded = parse_rapport(client.download(listed_aee))
     assert [d.idflux for d in deposits] == [aee.idflux]
@@ -142,8 +142,10 @@ def test_a_valid_deposit_gets_its_aee_then_shows_in_every_listing(sandbox: Sandb
 def test_the_test_declarant_logs_in_with_97_and_is_refused_25(sandbox: SandboxServer) -> None:
     with client_for(creds(sandbox)) as client:
         client.authenticate()
-    with client_for(creds(sandbox, service="25")) as client, pytest.raises(NotRegistered):
+    # As the official simulator refuses it (recording 04): a login refusal naming the service.
+    with client_for(creds(sandbox, service="25")) as client, pytest.raises(LoginRefused) as caught:
         client.authenticate()
+    assert "code service" in str(caught.value)
 
 
 def test_a_bad_password_is_a_login_refusal(sandbox: SandboxServer) -> None:
@@ -182,7 +184,7 @@ def test_an_expired_token_gets_one_new_login(sandbox: SandboxServer) -> None:
     with client_for(creds(sandbox), transport, clock=lambda: frozen) as client:
         aee = client.deposit(DSN)
         sandbox.clock.advance(2 * 3600)  # past the token's lifetime on the platform's clock
-        assert "10" in {r.nature for r in client.list_flux_returns(aee.idflux)}
+        assert "10" in {r.nature for r in client.list_flux_returns(aee.idflux).entries}
         client.list_flux_returns(aee.idflux)
     assert transport.count("authentifier") == 2
     assert transport.count("lister-retours-flux") == 3  # one refused, replayed, one more
@@ -260,9 +262,9 @@ def test_reads_survive_cuts_and_5xx(sandbox: SandboxServer) -> None:
     with client_for(creds(sandbox)) as client:
         aee = client.deposit(DSN)
         fault(sandbox, route="lister-retours-flux", kind="cut_response", cut_after=10, count=1)
-        assert client.list_flux_returns(aee.idflux)
+        assert client.list_flux_returns(aee.idflux).entries
         fault(sandbox, route="lister-retours-flux", kind="status", status=502, count=2)
-        assert client.list_flux_returns(aee.idflux)
+        assert client.list_flux_returns(aee.idflux).entries
 
 
 def test_malformed_listing_is_a_payload_error(sandbox: SandboxServer) -> None:
@@ -271,7 +273,7 @@ def test_malformed_listing_is_a_payload_error(sandbox: SandboxServer) -> None:
         fault(sandbox, route="lister-retours-flux", kind="malformed", count=1)
         with pytest.raises(PayloadError):
             client.list_flux_returns(aee.idflux)
-        assert client.list_flux_returns(aee.idflux)  # the session goes on
+        assert client.list_flux_returns(aee.idflux).entries  # the session goes on
 
 
 def test_unknown_and_foreign_flux(sandbox: SandboxServer) -> None:
@@ -308,10 +310,11 @@ def test_not_a_dsn_is_rejected_with_b1_105_15(sandbox: SandboxServer) -> None:
 
 def test_izilio_and_version_2(sandbox: SandboxServer) -> None:
     start = sandbox.clock.now() - timedelta(minutes=5)
-    with client_for(creds(sandbox, "izilio"), api_version="2.0") as client:
-        aee = client.deposit(DSN)
+    with client_for(creds(sandbox, "izilio", api_version="2.0")) as client:
+        aee = client.deposit(DSN)  # 2.0 answers the XML AEE under application/json
         assert [d.idflux for d in client.list_deposits(start)] == [aee.idflux]
-        assert client.list_flux_returns(aee.idflux)[0].nature == "10"
+        assert client.list_flux_returns(aee.idflux).entries[0].nature == "10"
+    assert inspect(sandbox, "deposits", "izilio")[0]["api_version"] == "2.0"
     assert len(inspect(sandbox, "deposits", "izilio")) == 1
     assert inspect(sandbox, "deposits") == []
 
