@@ -3,9 +3,11 @@
 The server is the distribution's own (``/usr/lib/postgresql/<version>/bin``, the ``postgresql``
 package; ``.ci/run`` installs it when it is missing): ``initdb`` in a temporary folder,
 ``postgres`` on 127.0.0.1 on a free port, started once per session and stopped at its end,
-whatever happened (a finalizer, and ``atexit`` for a session that dies on the way). initdb
-refuses to run as root, so as root the server runs as the ``postgres`` user (``nobody`` when
-there is none), owner of the temporary folder. Without the binaries the tests that need the
+whatever happened: a finalizer, ``atexit``, and for a session killed outright (SIGTERM or
+SIGKILL skip both) a watchdog process in a session of its own that stops the server and removes
+its folder once the pipe it reads from the test process closes. initdb refuses to run as root,
+so as root the server runs as the ``postgres`` user (``nobody`` when there is none), owner of
+the temporary folder. Without the binaries the tests that need the
 server fail saying what to install: a store test that silently skips PostgreSQL would pass on
 a machine where the PostgreSQL backend is broken.
 
@@ -35,6 +37,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -52,6 +55,14 @@ INSTALL_ADVICE = (
 )
 SUPERUSER = "coursier"
 STARTUP_SECONDS = 60
+# Waits until its standard input closes (the test process is gone, however it ended), then
+# runs the stop command given as arguments and removes the server's folder.
+_WATCHDOG = """
+import shutil, subprocess, sys
+sys.stdin.read()
+subprocess.run(sys.argv[2:], capture_output=True, timeout=60)
+shutil.rmtree(sys.argv[1], ignore_errors=True)
+"""
 # The test server keeps nothing worth a crash-safe write: durability off makes it fast.
 SERVER_SETTINGS = (
     "fsync=off",
@@ -95,6 +106,7 @@ class PostgresServer:
     port: int = 0
     user: str = SUPERUSER
     _stopped: bool = False
+    _watchdog: subprocess.Popen[bytes] | None = None
     _counter: Iterator[int] = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -127,8 +139,26 @@ class PostgresServer:
         entry = pwd.getpwnam(self.as_user)
         return ["setpriv", f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}", "--clear-groups"]
 
+    def _stop_command(self) -> list[str]:
+        return [
+            *self._prefix(),
+            *map(str, (self.bin / "pg_ctl", "-D", self.data, "stop", "-m", "immediate", "-w")),
+        ]
+
+    def _watch(self) -> None:
+        """Leave behind a watchdog that stops the server when this process is gone."""
+        self._watchdog = subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, str(self.folder), *self._stop_command()],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # out of reach of a signal sent to our process group
+            cwd="/",
+        )
+
     def start(self) -> None:
         """initdb, then start on a free port (another if that one was taken meanwhile)."""
+        self._watch()
         password_file = self.folder / "password"
         password_file.write_text(self.password + "\n")
         self._give(password_file)
@@ -220,8 +250,14 @@ class PostgresServer:
         if self._stopped:
             return
         self._stopped = True
+        if self._watchdog is not None:
+            self._watchdog.kill()  # stopping here: it has nothing left to do
+            self._watchdog.wait()
+            self._watchdog.stdin.close()  # type: ignore[union-attr]
         if (self.data / "postmaster.pid").exists():
-            self._run(self.bin / "pg_ctl", "-D", self.data, "stop", "-m", "immediate", "-w")
+            subprocess.run(
+                self._stop_command(), capture_output=True, timeout=STARTUP_SECONDS, cwd="/"
+            )
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
