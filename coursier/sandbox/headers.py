@@ -34,11 +34,12 @@ class AnswerHeaders:
 
         async def with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
+                now = self.state.clock.now()  # one instant: Expires − Date is the back-off
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
-                headers.append((b"date", http_date(self.state.clock.now()).encode()))
+                headers.append((b"date", http_date(now).encode()))
                 names = {k.lower() for k, _ in headers}
                 if message["status"] == 200 and b"expires" not in names:
-                    headers.append((b"expires", self.state.expires().encode()))
+                    headers.append((b"expires", self.state.expires(now).encode()))
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -167,9 +167,10 @@ class PlatformState:
             self._tokens[value] = token
         return value, token
 
-    def expires(self) -> str:
-        """The ``Expires`` of a 200: the clock plus the back-off."""
-        return http_date(self.clock.now() + timedelta(seconds=self.answer_backoff_s))
+    def expires(self, now: datetime | None = None) -> str:
+        """The ``Expires`` of a 200 answered at ``now`` (the clock's): plus the back-off."""
+        moment = now or self.clock.now()
+        return http_date(moment + timedelta(seconds=self.answer_backoff_s))
 
     def token(self, value: str) -> Token | None:
         with self._lock:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from coursier.connectors.errors import PayloadError
-from coursier.connectors.http import RetryPolicy
+from coursier.connectors.http import RetryPolicy, utcnow
 from coursier.connectors.net_entreprises.block import NetEntreprisesCredentials
 from coursier.connectors.net_entreprises.client import NetEntreprisesClient
 from coursier.connectors.net_entreprises.errors import (
@@ -334,3 +334,17 @@ def test_no_secret_in_the_logs_of_a_session(
     assert caplog.records  # httpx, httpcore and the retry did log
     for secret in (PASSWORD, "Mauvais01", token):
         assert secret not in caplog.text
+
+
+def test_a_success_back_off_is_read_on_the_platforms_clock() -> None:
+    # Expires − Date, whatever our clock says: here the platform's runs two hours ahead.
+    with SandboxServer(answer_backoff_s=3) as sandbox:
+        sandbox.clock.advance(2 * 3600)
+        sleeps = Sleeps()
+        with client_for(creds(sandbox), sleep=sleeps, clock=utcnow) as client:
+            aee = client.deposit(DSN)
+            client.deposit(DSN)  # a deposit never waits
+            client.list_flux_returns(aee.idflux)
+            client.list_flux_returns(aee.idflux)  # the same question: waits for the rest
+    assert len(sleeps.waits) == 1
+    assert 2 < sleeps.waits[0] <= 3
