@@ -5,8 +5,9 @@ the M2M help page (:class:`ControlState`): accepted, anomalies to check, rejecte
 not deposited M2M. The state after the deposit is read from the returns: the bilan (nature 11,
 BAN or CCO) decides, an AER (nature 44) is noted for end-of-contract signals.
 
-Reconciling answers "did this deposit arrive?" after a cut or a crash around the POST, from the
-platform's listing, before anything is sent again (nothing lost, nothing twice).
+Reconciling answers "did this deposit arrive?" after a cut, a 5xx or a crash around the POST,
+from the platform's listing and the bilans, before anything is sent again (nothing lost,
+nothing twice): arrived as flux X, or not arrived and safe to send again.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+
+from coursier.models.accounts import DeclarationIdentity
 
 BILAN_NATURE = "11"
 AER_NATURE = "44"
@@ -31,6 +34,7 @@ class DepositState(StrEnum):
     ACCEPTED = "accepted"
     ANOMALIES = "anomalies"  # accepted with non-blocking anomalies to check
     REJECTED = "rejected"  # ARE at deposit or BAN KO
+    NOT_SENT = "not_sent"  # known not to have reached the platform: to be sent (again)
 
     @property
     def in_flight(self) -> bool:
@@ -49,6 +53,7 @@ class ControlState(StrEnum):
     TO_CHECK = "to_check"
     REJECTED = "rejected"
     NOT_DEPOSITED_M2M = "not_deposited_m2m"
+    NOT_DEPOSITED = "not_deposited"  # not (yet) received by the platform: sent again
 
 
 CONTROL_STATE_OF: dict[DepositState, ControlState] = {
@@ -61,6 +66,7 @@ CONTROL_STATE_OF: dict[DepositState, ControlState] = {
     DepositState.REFUSED: ControlState.REJECTED,
     DepositState.REJECTED: ControlState.REJECTED,
     DepositState.NOT_DEPOSITED_M2M: ControlState.NOT_DEPOSITED_M2M,
+    DepositState.NOT_SENT: ControlState.NOT_DEPOSITED,
 }
 
 CONTROL_LABELS: dict[ControlState, str] = {
@@ -68,6 +74,7 @@ CONTROL_LABELS: dict[ControlState, str] = {
     ControlState.TO_CHECK: "À contrôler",
     ControlState.REJECTED: "Refusée / erreur bloquante",
     ControlState.NOT_DEPOSITED_M2M: "Non déposée en M2M",
+    ControlState.NOT_DEPOSITED: "Non déposée",
 }
 
 MESSAGE_ACCEPTED = "La DSN a été acceptée"
@@ -121,25 +128,29 @@ def verdict_from_returns(declaration_nature: str, returns: Iterable[ReturnFact])
 
 
 @dataclass(frozen=True)
-class InFlightDeposit:
-    """A ledger row whose POST may or may not have reached the platform."""
+class Unsettled:
+    """A ledger row whose POST may or may not have reached the platform, no run sending it."""
 
     deposit_id: int
     sent_at: datetime
-    siret: str | None
-    month: date | None
-    nature: str | None
+    group: str  # coursier.models.accounts.group_key of its SIRET, nature and type
+    month: date | None = None
+    business_id: str | None = None
 
 
 @dataclass(frozen=True)
 class ListedDeposit:
-    """A deposit the platform lists and the ledger does not know, with what its bilan says."""
+    """A deposit the platform lists and the ledger does not know, with what its bilan says.
+
+    ``identity`` is None while no bilan is out. A deposit refused with no bilan
+    (``rejected_unidentified``) never counts as the platform holding a file: sending it again
+    is safe, whichever it was.
+    """
 
     idflux: str
     deposited_at: datetime | None
-    siret: str | None = None
-    month: date | None = None
-    nature: str | None = None
+    identity: DeclarationIdentity | None = None
+    rejected_unidentified: bool = False
 
 
 @dataclass
@@ -147,59 +158,68 @@ class Reconciliation:
     matched: dict[int, str] = field(default_factory=dict)  # deposit id → idflux
     not_arrived: list[int] = field(default_factory=list)
     undecided: list[int] = field(default_factory=list)
+    #: Listed deposits of a group beyond the one matched: already there twice, or not ours.
+    strays: list[str] = field(default_factory=list)
 
 
 #: The platform stamps a deposit when it receives it: shortly after we wrote "sending".
 CLOCK_SKEW = timedelta(seconds=30)
+#: A POST ends (or times out, 30 s) within this much of its "sending" time, skew included.
+POST_WINDOW = timedelta(seconds=90)
 ARRIVAL_GRACE = timedelta(minutes=2)
 
 
 def reconcile(
-    in_flight: Sequence[InFlightDeposit],
+    unsettled: Sequence[Unsettled],
     listed: Sequence[ListedDeposit],
     now: datetime,
     grace: timedelta = ARRIVAL_GRACE,
 ) -> Reconciliation:
-    """Match unknown deposits to unclaimed listed ones; say which surely never arrived.
+    """Decide, for each row of unknown fate, whether the platform holds it, and as which flux.
 
-    A listed deposit is plausible for a row when it was received between the row's "sending"
-    time (less the clock skew) and the arrival grace after it, and when its bilan, if already
-    known, names the same SIRET, month and nature. A row with exactly one plausible candidate,
-    itself plausible for no other row, is matched. A row with none once the grace has passed
-    never arrived and may be sent again. Anything else waits for more returns.
+    The store keeps at most one unknown row per group (account, SIRET, nature, type), so a
+    listed deposit whose bilan names the group, received after the row was sent, and whose
+    month and identifiant métier (when the bilan has them) agree, is that row. A row with no
+    such deposit never arrived once the grace has passed and no listed deposit that could be it
+    still lacks its bilan. Otherwise it waits for the bilans: the decision is always exact.
     """
-    plausible = {
-        row.deposit_id: [d for d in listed if _plausible(row, d, grace)] for row in in_flight
-    }
-    claims: dict[str, int] = {}
-    for candidates in plausible.values():
-        for candidate in candidates:
-            claims[candidate.idflux] = claims.get(candidate.idflux, 0) + 1
     result = Reconciliation()
-    for row in in_flight:
-        candidates = plausible[row.deposit_id]
-        if len(candidates) == 1 and claims[candidates[0].idflux] == 1:
-            result.matched[row.deposit_id] = candidates[0].idflux
-        elif not candidates and now > row.sent_at + grace:
+    taken: dict[str, int] = {}
+    for row in unsettled:
+        exact = sorted(
+            (d for d in listed if _is_of(d, row)),
+            key=lambda d: d.deposited_at or datetime.max.replace(tzinfo=now.tzinfo),
+        )
+        if exact:
+            if exact[0].idflux in taken:  # two rows of one group: only rows from before slots
+                result.undecided += [row.deposit_id]
+                continue
+            taken[exact[0].idflux] = row.deposit_id
+            result.matched[row.deposit_id] = exact[0].idflux
+            result.strays += [d.idflux for d in exact[1:]]
+        elif now >= row.sent_at + grace and not any(_may_be(d, row) for d in listed):
             result.not_arrived.append(row.deposit_id)
         else:
             result.undecided.append(row.deposit_id)
     return result
 
 
-def _plausible(row: InFlightDeposit, listed: ListedDeposit, grace: timedelta) -> bool:
-    if listed.deposited_at is not None and not (
-        row.sent_at - CLOCK_SKEW <= listed.deposited_at <= row.sent_at + max(grace, CLOCK_SKEW)
-    ):
-        return False
-    return all(
-        mine is None or theirs is None or mine == theirs
-        for mine, theirs in (
-            (row.siret, listed.siret),
-            (row.month, listed.month),
-            (row.nature, listed.nature),
-        )
+def _is_of(listed: ListedDeposit, row: Unsettled) -> bool:
+    identity = listed.identity
+    return (
+        identity is not None
+        and identity.group == row.group
+        and identity.confirms(row.month, row.business_id)
+        and (listed.deposited_at is None or listed.deposited_at >= row.sent_at - CLOCK_SKEW)
     )
+
+
+def _may_be(listed: ListedDeposit, row: Unsettled) -> bool:
+    """A listed deposit still without its bilan, received while the row was being sent."""
+    if listed.identity is not None or listed.rejected_unidentified:
+        return False
+    at = listed.deposited_at
+    return at is None or row.sent_at - CLOCK_SKEW <= at <= row.sent_at + POST_WINDOW
 
 
 class Action(StrEnum):
@@ -271,6 +291,7 @@ OUTCOME_OF_STATE: dict[DepositState, str] = {
     DepositState.REJECTED: "failed",
     DepositState.SENDING: "failed",
     DepositState.UNKNOWN: "failed",
+    DepositState.NOT_SENT: "failed",
 }
 
 

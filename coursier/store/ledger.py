@@ -16,7 +16,6 @@ from coursier.store.ledger_tables import Deposit, ReturnCursor, StoredReturn
 from coursier.store.tables import utcnow
 
 IN_FLIGHT = [s.value for s in DepositState if s.in_flight]
-TO_RECONCILE = [s.value for s in DepositState if s.needs_reconciling]
 
 
 def find_deposit(session: Session, dossier: str, file_sha256: str) -> Deposit | None:
@@ -39,20 +38,6 @@ def update_deposit(session: Session, deposit_id: int, **changes: Any) -> Deposit
         setattr(deposit, name, value)
     session.flush()
     return deposit
-
-
-def deposits_to_reconcile(session: Session, platform: str, declarant_siret: str) -> list[Deposit]:
-    return list(
-        session.scalars(
-            select(Deposit)
-            .where(
-                Deposit.platform == platform,
-                Deposit.declarant_siret == declarant_siret,
-                Deposit.state.in_(TO_RECONCILE),
-            )
-            .order_by(Deposit.sent_at)
-        )
-    )
 
 
 def open_deposits(session: Session, dossiers: Iterable[str] | None = None) -> list[Deposit]:
@@ -83,20 +68,23 @@ def dossiers_with_deposits(session: Session) -> list[str]:
     return sorted(session.scalars(query))
 
 
-def known_idflux(session: Session, platform: str, idfluxes: Iterable[str]) -> set[str]:
+def known_idflux(session: Session, account_key: str, idfluxes: Iterable[str]) -> set[str]:
+    """Which of these flux of the account the ledger already knows."""
     wanted = list(idfluxes)
     if not wanted:
         return set()
     return set(
         session.scalars(
-            select(Deposit.idflux).where(Deposit.platform == platform, Deposit.idflux.in_(wanted))
+            select(Deposit.idflux).where(
+                Deposit.account_key == account_key, Deposit.idflux.in_(wanted)
+            )
         )
     )
 
 
-def deposit_of_flux(session: Session, platform: str, idflux: str) -> Deposit | None:
+def deposit_of_flux(session: Session, account_key: str, idflux: str) -> Deposit | None:
     return session.scalars(
-        select(Deposit).where(Deposit.platform == platform, Deposit.idflux == idflux)
+        select(Deposit).where(Deposit.account_key == account_key, Deposit.idflux == idflux)
     ).one_or_none()
 
 
@@ -231,17 +219,15 @@ def returns_of(session: Session, deposit_id: int) -> list[StoredReturn]:
     )
 
 
-def listed_until(session: Session, platform: str, declarant_siret: str) -> datetime | None:
-    cursor = session.get(ReturnCursor, (platform, declarant_siret))
+def listed_until(session: Session, account_key: str) -> datetime | None:
+    cursor = session.get(ReturnCursor, account_key)
     return cursor.listed_until if cursor else None
 
 
-def set_listed_until(session: Session, platform: str, declarant_siret: str, when: datetime) -> None:
-    cursor = session.get(ReturnCursor, (platform, declarant_siret))
+def set_listed_until(session: Session, account_key: str, when: datetime) -> None:
+    cursor = session.get(ReturnCursor, account_key)
     if cursor is None:
-        session.add(
-            ReturnCursor(platform=platform, declarant_siret=declarant_siret, listed_until=when)
-        )
+        session.add(ReturnCursor(account_key=account_key, listed_until=when))
     else:
         cursor.listed_until = when
     session.flush()

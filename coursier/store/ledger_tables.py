@@ -33,12 +33,16 @@ class Deposit(Base):
     __tablename__ = "deposits"
     __table_args__ = (
         UniqueConstraint("dossier", "file_sha256", name="uq_deposits_dossier_file_sha256"),
-        UniqueConstraint("platform", "idflux", name="uq_deposits_platform_idflux"),
+        UniqueConstraint("account_key", "idflux", name="uq_deposits_account_idflux"),
+        # While a deposit's fate is unknown its group key is its open slot: at most one per
+        # group and account, so the platform's listing can always tell unknown deposits apart.
+        UniqueConstraint("account_key", "open_slot", name="uq_deposits_account_open_slot"),
         CheckConstraint(
             "state IN (" + ", ".join(f"'{s}'" for s in DEPOSIT_STATES) + ")", name="state"
         ),
         Index("ix_deposits_state", "state"),
-        Index("ix_deposits_declarant", "platform", "declarant_siret"),
+        Index("ix_deposits_account", "account_key", "state"),
+        Index("ix_deposits_claim_run", "claim_run"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,8 +66,20 @@ class Deposit(Base):
         JSONDocument, default=list, server_default=text("'[]'")
     )
     idflux: Mapped[str | None]
+    business_id: Mapped[str | None]  # S20.G00.05.009, quoted back by the bilans
+    declaration_rank: Mapped[str | None]  # S20.G00.05.004
+    # The account identity (coursier.models.accounts.AccountIdentity) and its parts.
+    account_key: Mapped[str | None]
+    environment: Mapped[str | None]
+    deposit_host: Mapped[str | None]
+    concentrateur: Mapped[bool] = mapped_column(default=False, server_default=false())
     declarant_siret: Mapped[str | None]
     credential_name: Mapped[str | None]
+    group_key: Mapped[str | None]
+    open_slot: Mapped[str | None]
+    claim_run: Mapped[str | None]  # the run holding the row while it is being sent
+    claimed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     operator: Mapped[str | None]
     flow_run_id: Mapped[str | None]
     aer_available: Mapped[bool] = mapped_column(default=False, server_default=false())
@@ -101,10 +117,23 @@ class StoredReturn(Base):
 
 
 class ReturnCursor(Base):
-    """Up to when the returns of one declarant account were listed: the next look starts there."""
+    """Up to when the returns of one account were listed: the next look starts there."""
 
     __tablename__ = "return_cursors"
 
-    platform: Mapped[str] = mapped_column(primary_key=True)
-    declarant_siret: Mapped[str] = mapped_column(primary_key=True)
+    account_key: Mapped[str] = mapped_column(primary_key=True)
     listed_until: Mapped[datetime]
+
+
+class RunLease(Base):
+    """A run that holds claims on deposits, and until when: a run that stops renewing its lease
+    (killed, machine gone) leaves claims that only reconciliation may take over."""
+
+    __tablename__ = "run_leases"
+
+    run_id: Mapped[str] = mapped_column(primary_key=True)
+    flow: Mapped[str]
+    host: Mapped[str]
+    pid: Mapped[int]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

@@ -167,6 +167,10 @@ class CompanyRow(Base):
     siren: Mapped[str] = mapped_column(String(9), unique=True)
     name: Mapped[str]
     directory_id: Mapped[int] = mapped_column(ForeignKey("data_directories.id"), index=True)
+    # The declarant a concentrateur account acts for (coursier.models.declarant).
+    declarant_siret: Mapped[str | None]
+    declarant_last_name: Mapped[str | None]
+    declarant_first_name: Mapped[str | None]
 
     directory: Mapped[DataDirectoryRow] = relationship()
 
@@ -186,6 +190,10 @@ class DossierRow(Base):
     name: Mapped[str]
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     platform: Mapped[Platform] = mapped_column(String())
+    # Overrides the company's declarant, for a concentrateur account.
+    declarant_siret: Mapped[str | None]
+    declarant_last_name: Mapped[str | None]
+    declarant_first_name: Mapped[str | None]
 
     company: Mapped[CompanyRow] = relationship()
     establishments: Mapped[list[DossierEstablishment]] = relationship(

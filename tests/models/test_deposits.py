@@ -6,15 +6,16 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from coursier.models.accounts import DeclarationIdentity
 from coursier.models.control import control_rows
 from coursier.models.deposits import (
     ARRIVAL_GRACE,
     Action,
     ControlState,
     DepositState,
-    InFlightDeposit,
     ListedDeposit,
     ReturnFact,
+    Unsettled,
     plan_deposit,
     reconcile,
     verdict_from_returns,
@@ -91,15 +92,17 @@ def test_plan_before_any_network_call(changes, action):
         assert "SIRE" in plan.message or "établissement" in plan.message
 
 
-def row(deposit_id, at, **facts):
-    return InFlightDeposit(
-        deposit_id, at, facts.get("siret"), facts.get("month"), facts.get("nature")
-    )
+def row(deposit_id, at, group="A|01|01", month=None, business_id=None):
+    return Unsettled(deposit_id, at, group, month, business_id)
 
 
-def test_one_unknown_one_listed_is_a_match():
-    result = reconcile([row(1, T0)], [ListedDeposit("F1", T0 + timedelta(seconds=3))], T0)
-    assert result.matched == {1: "F1"}
+def bilan(siret="A", nature="01", declaration_type="01", month=None, business_id=None):
+    return DeclarationIdentity(siret, nature, declaration_type, month, business_id)
+
+
+def test_a_listed_deposit_whose_bilan_names_the_group_is_the_row():
+    listed = [ListedDeposit("F1", T0 + timedelta(seconds=3), bilan())]
+    assert reconcile([row(1, T0)], listed, T0).matched == {1: "F1"}
 
 
 def test_nothing_listed_after_the_grace_means_never_arrived():
@@ -107,21 +110,55 @@ def test_nothing_listed_after_the_grace_means_never_arrived():
     assert reconcile([row(1, T0)], [], T0 + timedelta(seconds=10)).undecided == [1]
 
 
+def test_a_listed_deposit_without_its_bilan_keeps_the_row_waiting_past_the_grace():
+    later = T0 + ARRIVAL_GRACE * 2
+    anonymous = [ListedDeposit("F1", T0 + timedelta(seconds=2))]
+    assert reconcile([row(1, T0)], anonymous, later).undecided == [1]
+    other_group = [ListedDeposit("F1", T0 + timedelta(seconds=2), bilan(siret="B"))]
+    assert reconcile([row(1, T0)], other_group, later).not_arrived == [1]
+
+
+def test_a_refusal_without_bilan_never_holds_a_file_back():
+    refused = [ListedDeposit("F1", T0 + timedelta(seconds=2), rejected_unidentified=True)]
+    assert reconcile([row(1, T0)], refused, T0 + ARRIVAL_GRACE * 2).not_arrived == [1]
+
+
 def test_a_deposit_long_before_is_not_a_candidate():
-    listed = [ListedDeposit("OLD", T0 - timedelta(hours=1))]
+    listed = [ListedDeposit("OLD", T0 - timedelta(hours=1), bilan())]
     later = T0 + ARRIVAL_GRACE * 2
     assert reconcile([row(1, T0)], listed, later).not_arrived == [1]
 
 
-def test_two_rows_two_fluxes_need_the_bilan_to_tell_them_apart():
-    rows = [row(1, T0, siret="A", nature="01"), row(2, T0, siret="B", nature="04")]
+def test_rows_of_two_groups_are_told_apart_by_their_bilans_only():
+    rows = [row(1, T0, group="A|01|01"), row(2, T0, group="B|04|01")]
     anonymous = [ListedDeposit("F1", T0), ListedDeposit("F2", T0)]
     assert sorted(reconcile(rows, anonymous, T0).undecided) == [1, 2]
     named = [
-        ListedDeposit("F1", T0, siret="B", nature="04"),
-        ListedDeposit("F2", T0, siret="A", nature="01"),
+        ListedDeposit("F1", T0, bilan(siret="B", nature="04")),
+        ListedDeposit("F2", T0, bilan(siret="A", nature="01")),
     ]
     assert reconcile(rows, named, T0).matched == {1: "F2", 2: "F1"}
+
+
+def test_month_and_business_id_confirm_or_refute_a_match():
+    october, november = date(2026, 10, 1), date(2026, 11, 1)
+    unsettled = [row(1, T0, month=october, business_id="PAIE-42")]
+    later = T0 + ARRIVAL_GRACE * 2
+    wrong_month = [ListedDeposit("F1", T0, bilan(month=november))]
+    assert reconcile(unsettled, wrong_month, later).not_arrived == [1]
+    wrong_id = [ListedDeposit("F1", T0, bilan(business_id="PAIE-43"))]
+    assert reconcile(unsettled, wrong_id, later).not_arrived == [1]
+    silent = [ListedDeposit("F1", T0, bilan())]  # the bilan says neither: no contradiction
+    assert reconcile(unsettled, silent, later).matched == {1: "F1"}
+
+
+def test_a_group_listed_twice_matches_the_first_and_reports_the_other():
+    listed = [
+        ListedDeposit("LATE", T0 + timedelta(seconds=9), bilan()),
+        ListedDeposit("FIRST", T0 + timedelta(seconds=1), bilan()),
+    ]
+    result = reconcile([row(1, T0)], listed, T0)
+    assert (result.matched, result.strays) == ({1: "FIRST"}, ["LATE"])
 
 
 class FakeDeposit:

@@ -13,7 +13,6 @@ from coursier.store import open_store
 from coursier.store.ledger import (
     add_deposit,
     control_rows,
-    deposits_to_reconcile,
     find_deposit,
     known_idflux,
     listed_until,
@@ -21,10 +20,10 @@ from coursier.store.ledger import (
     returns_of,
     set_listed_until,
     store_return,
-    update_deposit,
 )
 
 T0 = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
+ACCOUNT = "net-entreprises|production|depot.dsnrg.net-entreprises.fr|99900000300015|declarant"
 
 
 @pytest.fixture
@@ -48,6 +47,7 @@ def deposit(session, sha="a" * 64, **changes):
         month=date(2026, 10, 1),
         state=DepositState.SENDING.value,
         declarant_siret="99900000300015",
+        account_key=ACCOUNT,
         sent_at=T0,
     )
     return add_deposit(session, **{**fields, **changes})
@@ -63,22 +63,24 @@ def test_a_file_is_recorded_once_per_dossier(store):
         assert find_deposit(session, "CCH001", "a" * 64).dossier == "CCH001"
 
 
-def test_in_flight_and_reconciling_views(store):
+def test_in_flight_views_and_known_flux_per_account(store):
     with store.begin() as session:
         sending = deposit(session, sha="1" * 64)
         done = deposit(session, sha="2" * 64, state="accepted", idflux="F2")
         waiting = deposit(session, sha="3" * 64, state="deposited", idflux="F3")
+        deposit(session, sha="4" * 64, state="accepted", idflux="F4", account_key="other")
     with store.begin() as session:
         assert [d.id for d in open_deposits(session)] == [sending.id, waiting.id]
-        reconcile = deposits_to_reconcile(session, "net-entreprises", "99900000300015")
-        assert [d.id for d in reconcile] == [sending.id]
-        assert known_idflux(session, "net-entreprises", ["F2", "F9"]) == {"F2"}
-        update_deposit(session, sending.id, state="unknown")
-    with store.begin() as session:
-        assert [
-            d.state for d in deposits_to_reconcile(session, "net-entreprises", "99900000300015")
-        ] == ["unknown"]
+        assert known_idflux(session, ACCOUNT, ["F2", "F4", "F9"]) == {"F2"}
         assert done.idflux == "F2"
+
+
+def test_the_same_idflux_may_belong_to_two_accounts_never_twice_to_one(store):
+    with store.begin() as session:
+        deposit(session, sha="1" * 64, state="accepted", idflux="F1")
+        deposit(session, sha="2" * 64, state="accepted", idflux="F1", account_key="other")
+    with pytest.raises(IntegrityError), store.begin() as session:
+        deposit(session, sha="3" * 64, state="accepted", idflux="F1")
 
 
 def test_state_must_be_known(store):
@@ -118,9 +120,10 @@ def test_control_rows_filters(store):
 
 def test_listing_cursor(store):
     with store.begin() as session:
-        assert listed_until(session, "izilio", "999") is None
-        set_listed_until(session, "izilio", "999", T0)
+        assert listed_until(session, ACCOUNT) is None
+        set_listed_until(session, ACCOUNT, T0)
     with store.begin() as session:
-        set_listed_until(session, "izilio", "999", T0.replace(hour=10))
+        set_listed_until(session, ACCOUNT, T0.replace(hour=10))
     with store.begin() as session:
-        assert listed_until(session, "izilio", "999") == T0.replace(hour=10)
+        assert listed_until(session, ACCOUNT) == T0.replace(hour=10)
+        assert listed_until(session, "izilio|production|x|999|declarant") is None
