@@ -37,6 +37,21 @@ class CoursierSettings(BaseSettings):
     """After a cut during a deposit, how long the platform's listing may take to show it:
     past this, a deposit it does not list never arrived and may be sent again."""
 
+    claim_lease_seconds: float = Field(default=90.0, gt=0)
+    """How long a run's claim on the files it sends outlives its last sign of life: a run
+    killed or cut off leaves its files to reconciliation once this has passed. A POST is only
+    started with at least half of it left."""
+
+    reconcile_wait_seconds: float = Field(default=180.0, ge=0)
+    """How long a deposit run keeps waiting, with nothing else to do, for deposits of unknown
+    fate to be reconciled (found at the platform, or known never to have arrived) before it
+    leaves the files that wait on them to the next run."""
+
+    queue_per_dossier: bool = True
+    """A second deposit run of a dossier waits for the first (a Prefect concurrency limit per
+    dossier), as the UI queues it. Off, both run at once: the store's claims still send each
+    file once (the tests prove it that way)."""
+
     @property
     def aer_folder(self) -> Path:
         """Where the AER of end-of-contract signals are collected, by dossier and month."""

@@ -98,14 +98,16 @@ def deposit(
 ) -> None:
     """Dépôt M2M : autocontrôle, dépôt des fichiers sans erreur bloquante, suivi des retours."""
     from coursier.flows.dsn_deposit import dsn_deposit
+    from coursier.tasks.prefect_guards import flow_heartbeats
 
-    state = dsn_deposit(
-        dossier=dossier,
-        files=[str(f) for f in files or []],
-        inbox=str(inbox) if inbox else None,
-        follow_returns_minutes=follow_minutes,
-        return_state=True,
-    )
+    with flow_heartbeats():  # a run killed mid-way ends Crashed (the zombie automation)
+        state = dsn_deposit(
+            dossier=dossier,
+            files=[str(f) for f in files or []],
+            inbox=str(inbox) if inbox else None,
+            follow_returns_minutes=follow_minutes,
+            return_state=True,
+        )
     _end(state, dossier)
 
 
@@ -115,8 +117,11 @@ def returns(
 ) -> None:
     """Contrôle des retours de tous les dépôts en cours ; AER rangées par dossier et mois."""
     from coursier.flows.dsn_returns import dsn_returns
+    from coursier.tasks.prefect_guards import flow_heartbeats
 
-    _end(dsn_returns(dossiers=dossier, return_state=True), None)
+    with flow_heartbeats():
+        state = dsn_returns(dossiers=dossier, return_state=True)
+    _end(state, None)
 
 
 def _end(state, dossier: str | None) -> None:

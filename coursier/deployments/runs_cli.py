@@ -70,7 +70,10 @@ def rerun(
         )
     module, attribute = FLOWS[name].split(":")
     flow = getattr(importlib.import_module(module), attribute)
-    state = flow(**{**parameters, "retry_failed_of": flow_run_id}, return_state=True)
+    from coursier.tasks.prefect_guards import flow_heartbeats
+
+    with flow_heartbeats():  # a run killed mid-way ends Crashed (the zombie automation)
+        state = flow(**{**parameters, "retry_failed_of": flow_run_id}, return_state=True)
     typer.echo(f"{name} : {state.name} — {state.message or ''}")
     raise typer.Exit(0 if state.is_completed() else 1)
 

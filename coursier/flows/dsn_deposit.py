@@ -7,6 +7,7 @@ or the time limit (then the scheduled returns control takes over).
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Literal
 
 from prefect import flow
@@ -16,6 +17,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from coursier.connectors.errors import ConnectorError
 from coursier.tasks.accounts import AccountUnavailable
 from coursier.tasks.dsn_files import check_dsn_files
+from coursier.tasks.prefect_guards import DossierBusy, dossier_slot
 from coursier.tasks.reporting import close_deposit_run
 from coursier.tasks.returns import follow_returns
 from coursier.tasks.runs import Run, RunFailed, start_run
@@ -38,11 +40,18 @@ def dsn_deposit(
     """Dépôt M2M des DSN d'un dossier (Net-Entreprises ou IZILIO) et suivi des retours."""
     run = start_run(FLOW, operator=operator)
     try:
-        return _deposit(
-            run, dossier, files, inbox, platform, follow_returns_minutes, retry_failed_of
-        )
-    except (RunFailed, AccountUnavailable, ConnectorError) as stop:
+        with dossier_queue(run, dossier):
+            return _deposit(
+                run, dossier, files, inbox, platform, follow_returns_minutes, retry_failed_of
+            )
+    except (RunFailed, AccountUnavailable, ConnectorError, DossierBusy) as stop:
         return run.fail(str(stop))
+
+
+def dossier_queue(run: Run, dossier: str) -> AbstractContextManager[object]:
+    """A second run of the same dossier waits for this one (a Prefect concurrency limit); the
+    store's claims are what keep deposits exactly-once, with or without it."""
+    return dossier_slot(FLOW, dossier) if run.settings.queue_per_dossier else nullcontext()
 
 
 def _deposit(
@@ -59,15 +68,6 @@ def _deposit(
     sender = DossierSender(run, dossier, platform, len(paths))
     results = sender.handle(check_dsn_files(paths))
     if sender.account is not None:
-        follow_returns(
-            run.store,
-            sender.account.client,
-            [r.deposit_id for r in results if r.state and r.state.in_flight and r.idflux],
-            seconds=follow_minutes * 60,
-            poll_seconds=run.settings.follow_poll_seconds,
-            concurrency=run.settings.deposit_concurrency,
-            aer_folder=run.settings.aer_folder,
-            actor=run.actor,
-            flow_run_id=run.flow_run_id,
-        )
+        deposited = [r.deposit_id for r in results if r.state and r.state.in_flight and r.idflux]
+        follow_returns(run, sender.account, deposited, seconds=follow_minutes * 60)
     return close_deposit_run(run, dossier.code, results)

@@ -68,9 +68,7 @@ def _control_dossier(run: Run, code: str) -> OutcomeIn:
         dossier = run.dossier(code)
         account = open_account(dossier)
         reconcile_account(run, account)
-        taken = collect_account_returns(
-            run.store, account, code, run.settings.aer_folder, run.actor, run.flow_run_id
-        )
+        taken = collect_account_returns(run, account, code)
     except (RunFailed, AccountUnavailable, ConnectorError) as error:
         run.audit("dsn.returns", dossier=code, outcome="failed", details={"error": str(error)})
         return OutcomeIn(code, "failed", type(error).__name__, str(error), details)

@@ -1,16 +1,18 @@
-"""Opening a dossier's declarant account: its scoped credentials, then a client on them."""
+"""Opening a dossier's declarant account: its scoped credentials, then a client on them.
+
+The account's identity (platform, environment, deposit host, declarant SIRET, concentrateur or
+not) is what ledger rows belong to: see :mod:`coursier.models.accounts`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from coursier.connectors.credentials import CredentialsNotFound, ScopeChain, resolve
-from coursier.connectors.net_entreprises.block import NetEntreprisesCredentials
+from coursier.connectors.credentials import CredentialsNotFound, ScopeChain
 from coursier.connectors.net_entreprises.client import NetEntreprisesClient
+from coursier.connectors.net_entreprises.scopes import resolve_account_credentials
+from coursier.models.accounts import AccountIdentity
 from coursier.store.portfolio import DossierView
-from coursier.tasks.deposits import DepositTarget
-
-CREDENTIALS_PREFIX = "net-entreprises"
 
 
 @dataclass
@@ -18,18 +20,31 @@ class Account:
     """A dossier's declarant account, ready to use: the client and who it logs in as."""
 
     client: NetEntreprisesClient
-    platform: str
-    declarant_siret: str
+    identity: AccountIdentity
     credential_name: str  # the block's name: says which scope was used, never a secret
 
-    def target_for(self, target: DepositTarget) -> DepositTarget:
-        """The deposit target as this account deposits it."""
-        return replace(
-            target,
-            platform=self.platform,
-            declarant_siret=self.declarant_siret,
-            credential_name=self.credential_name,
-        )
+    @property
+    def platform(self) -> str:
+        return self.identity.platform
+
+    @property
+    def declarant_siret(self) -> str:
+        return self.identity.declarant_siret
+
+    @property
+    def key(self) -> str:
+        return self.identity.key
+
+    def ledger_fields(self) -> dict[str, object]:
+        """The columns of a ledger row that name this account."""
+        return {
+            "platform": self.identity.platform,
+            "environment": self.identity.environment,
+            "deposit_host": self.identity.deposit_host,
+            "declarant_siret": self.identity.declarant_siret,
+            "concentrateur": self.identity.concentrateur,
+            "credential_name": self.credential_name,
+        }
 
 
 class AccountUnavailable(Exception):
@@ -37,23 +52,28 @@ class AccountUnavailable(Exception):
 
 
 def open_account(dossier: DossierView, platform: str | None = None) -> Account:
-    """Resolve the narrowest saved credentials of the dossier and open a client on them."""
+    """Resolve the narrowest saved credentials of the dossier's platform, open a client."""
+    wanted = platform or dossier.platform
     chain = ScopeChain(dossier.code, dossier.siren, dossier.directory_code)
     try:
-        resolved = resolve(NetEntreprisesCredentials, chain, CREDENTIALS_PREFIX)
+        resolved = resolve_account_credentials(chain, wanted)
     except CredentialsNotFound as missing:
         raise AccountUnavailable(str(missing)) from None
     credentials = resolved.block
-    wanted = platform or dossier.platform
-    if credentials.platform != wanted:
+    concentrateur = credentials.service_code() == "98"
+    declarant = dossier.declarant if concentrateur else None
+    if concentrateur and declarant is None:
         raise AccountUnavailable(
-            f"Les identifiants {resolved.name} sont pour {credentials.platform}, le dossier "
-            f"{dossier.code} dépose sur {wanted} : enregistrez les bons identifiants "
-            f"(coursier credentials set --scope dossier --key {dossier.code} --platform {wanted})."
+            f"Les identifiants {resolved.name} sont ceux d'un concentrateur : renseignez dans le "
+            f"portefeuille le déclarant pour qui il dépose (SIRET, nom, prénom) pour la société "
+            f"ou le dossier {dossier.code} (coursier portfolio import)."
         )
-    return Account(
-        client=NetEntreprisesClient(credentials),
+    client = NetEntreprisesClient(credentials, declarant=declarant)
+    identity = AccountIdentity(
         platform=credentials.platform,
-        declarant_siret=credentials.siret,
-        credential_name=resolved.name,
+        environment=credentials.environment,
+        deposit_host=credentials.effective_urls().deposit.rstrip("/"),
+        declarant_siret=declarant.siret if declarant else credentials.siret,
+        concentrateur=concentrateur,
     )
+    return Account(client=client, identity=identity, credential_name=resolved.name)

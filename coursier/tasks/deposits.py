@@ -1,32 +1,42 @@
-"""Depositing checked DSN files: the ledger first, then the POST, never twice.
+"""One file's deposit: recorded when it is not sent, claimed then POSTed once when it is.
 
-A ledger row is written ("sending") and committed before the POST, and updated after it. When
-the POST's fate is unknown (a cut, a crash), the row stays "sending"/"unknown" until
-:mod:`coursier.tasks.reconciling` finds it in the platform's listing, or finds it never arrived.
+A file is claimed in the store (:mod:`coursier.store.claims`) before the POST, and what the POST
+gave is recorded after it. The platform's answer decides the fate (DESIGN.md):
+
+- an AEE: deposited, its returns to follow; an ARE: rejected;
+- a 429, a 4xx, a login that failed, a platform that cannot be reached (nothing went out): the
+  file was not received, it stays "non déposée" and is sent again later;
+- a cut, a timeout or a 5xx once the file went out: unknown, until reconciliation
+  (:mod:`coursier.tasks.reconciling`) finds it in the platform's listing or finds it never
+  arrived.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-from sqlalchemy.orm import Session
+import httpx
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
-from coursier.connectors.errors import ConnectorError
+from coursier.connectors.errors import ConnectorError, RateLimited, TransportError
 from coursier.connectors.net_entreprises.client import NetEntreprisesClient
 from coursier.connectors.net_entreprises.errors import DepositOutcomeUnknown, DepositRejected
+from coursier.models.accounts import group_key
 from coursier.models.deposits import Action, DepositState, Plan, plan_deposit
 from coursier.models.portfolio import module_of_nature
 from coursier.store import Store
-from coursier.store.ledger import add_deposit, find_deposit, update_deposit
+from coursier.store.claims import SENDABLE, Claim, claim_deposit, finish_send
+from coursier.store.ledger import add_deposit, find_deposit
+from coursier.store.ledger_tables import Deposit
 from coursier.store.m2m import m2m_enabled
 from coursier.store.portfolio import DossierView
-from coursier.tasks.artifacts import Progress
+from coursier.tasks.accounts import Account
 from coursier.tasks.dsn_files import CheckedFile
+from coursier.tasks.runs import Run
 
 STATE_OF_ACTION = {
     Action.BLOCK: DepositState.BLOCKED,
@@ -35,24 +45,11 @@ STATE_OF_ACTION = {
 }
 #: Actions that leave the ledger row as it is.
 LEDGER_DECIDES = frozenset({Action.KEEP, Action.FOLLOW, Action.RECONCILE})
+#: Actions on a file another run sent: this run did nothing to it.
+KEPT_ACTIONS = frozenset({Action.KEEP, Action.FOLLOW})
 #: Actions that are no error of the file's.
 QUIET_ACTIONS = frozenset({Action.KEEP, Action.FOLLOW, Action.SKIP_M2M})
-
-
-@dataclass(frozen=True)
-class DepositTarget:
-    """Where and as whom a dossier's files are deposited (no secret in here).
-
-    The declarant and the credentials' name are known only once an account was opened: files
-    that are not sent do not need one.
-    """
-
-    dossier: str
-    platform: str
-    operator: str
-    flow_run_id: str
-    declarant_siret: str | None = None
-    credential_name: str | None = None
+UNREACHABLE = "plateforme injoignable"
 
 
 @dataclass(frozen=True)
@@ -66,12 +63,13 @@ class FileResult:
     path: str
     name: str
     sha256: str
-    state: DepositState | None  # None: the file could not be read
+    state: DepositState | None  # None: the file could not be read, or was not reached
     message: str
     error_code: str | None = None
     idflux: str | None = None
     deposit_id: int | None = None
     kept: bool = False  # final in an earlier run, left as it was
+    skipped: bool = False  # another run holds it: this run did nothing to it
 
     def details(self) -> dict[str, Any]:
         return {"path": self.path, "sha256": self.sha256, "idflux": self.idflux}
@@ -81,85 +79,162 @@ def unreadable(checked: CheckedFile) -> FileResult:
     return FileResult(checked.path, checked.name, "", None, checked.error or "", "unreadable-file")
 
 
-def record_decision(
-    store: Store, target: DepositTarget, checked: CheckedFile, plan: Plan
-) -> FileResult:
-    """Record a file that is not sent in this run (blocked, refused, M2M off, already sent)."""
-    with store.begin() as session:
-        if plan.action in LEDGER_DECIDES:
-            row = find_deposit(session, target.dossier, checked.sha256)
-            assert row is not None  # these actions come from an existing row
-        else:
+def waiting(checked: CheckedFile, message: str) -> FileResult:
+    """A file this run could not send in its time: a look-alike deposit was still unsettled."""
+    return FileResult(checked.path, checked.name, checked.sha256, None, message, "waiting")
+
+
+def held(checked: CheckedFile, claim: Claim) -> FileResult:
+    return FileResult(
+        checked.path,
+        checked.name,
+        checked.sha256,
+        DepositState(claim.state or DepositState.SENDING),
+        f"Déjà en cours de dépôt par l'exécution {claim.holder} : laissé à celle-ci",
+        deposit_id=claim.deposit_id,
+        skipped=True,
+    )
+
+
+def record_decision(run: Run, dossier: DossierView, checked: CheckedFile, plan: Plan) -> FileResult:
+    """Record a file that is not sent in this run (blocked, refused, M2M off, already sent).
+
+    A row that another run has meanwhile claimed or sent is left as it is: the result then
+    reports its actual state.
+    """
+    with run.store.begin() as session:
+        row = find_deposit(session, dossier.code, checked.sha256)
+        if plan.action not in LEDGER_DECIDES:
             state = STATE_OF_ACTION[plan.action].value
-            row = _upsert_row(session, target, checked, state=state, message=plan.message)
+            values = {"state": state, "message": plan.message}
+            if row is None:
+                row = add_deposit(session, **ledger_columns(run, dossier, checked), **values)
+            elif row.state in SENDABLE:
+                session.execute(
+                    update(Deposit)
+                    .where(Deposit.id == row.id, Deposit.state.in_(SENDABLE))
+                    .values(**values, operator=run.operator, flow_run_id=run.flow_run_id)
+                    .execution_options(synchronize_session=False)
+                )
+                session.refresh(row)
+        if row is None:  # these actions come from an existing row
+            raise RuntimeError(f"aucune ligne du registre pour {checked.name}")
+        wanted = STATE_OF_ACTION.get(plan.action)
         return FileResult(
             checked.path,
             checked.name,
             checked.sha256,
             DepositState(row.state),
-            plan.message,
+            plan.message if wanted is None or row.state == wanted else row.message or "",
             error_code=None if plan.action in QUIET_ACTIONS else plan.action.value,
             idflux=row.idflux,
             deposit_id=row.id,
-            kept=plan.action is Action.KEEP,
+            kept=plan.action in KEPT_ACTIONS and row.flow_run_id != run.flow_run_id,
         )
 
 
-def deposit_one(
-    store: Store, client: NetEntreprisesClient, target: DepositTarget, checked: CheckedFile
-) -> FileResult:
-    """Write the ledger row, POST the file once, record what the platform answered."""
-    with store.begin() as session:
-        row = _upsert_row(
-            session, target, checked, state=DepositState.SENDING.value, sent_at=_now()
-        )
-        deposit_id = row.id
-    result = _post(client, checked)
-    with store.begin() as session:
-        update_deposit(session, deposit_id, **result.changes)
-    return FileResult(
-        checked.path,
-        checked.name,
-        checked.sha256,
-        result.state,
-        result.message,
-        result.error_code,
-        idflux=result.changes.get("idflux"),
-        deposit_id=deposit_id,
+def ledger_columns(run: Run, dossier: DossierView, checked: CheckedFile) -> dict[str, Any]:
+    """The columns of a new ledger row for a checked file (its account comes with a claim)."""
+    return {
+        "dossier": dossier.code,
+        "platform": dossier.platform,
+        "module": _module(checked.nature),
+        "file_name": checked.name,
+        "file_path": checked.path,
+        "file_sha256": checked.sha256,
+        "file_size": checked.size,
+        "nature": checked.nature,
+        "declaration_type": checked.declaration_type,
+        "siret": checked.siret,
+        "month": checked.month,
+        "period_start": checked.period_start,
+        "period_end": checked.period_end,
+        "employees": checked.employees,
+        "business_id": checked.business_id,
+        "declaration_rank": checked.order_number,
+        "anomalies": checked.anomalies,
+        "flow_run_id": run.flow_run_id,
+        "operator": run.operator,
+    }
+
+
+def file_group(checked: CheckedFile) -> str:
+    return group_key(checked.siret, checked.nature, checked.declaration_type)
+
+
+def claim_file(run: Run, dossier: DossierView, account: Account, checked: CheckedFile) -> Claim:
+    """Claim the file for this run in the store, before anything is sent."""
+    columns = ledger_columns(run, dossier, checked)
+    named = {**account.ledger_fields(), "operator": run.operator, "flow_run_id": run.flow_run_id}
+    return claim_deposit(
+        run.store,
+        dossier=dossier.code,
+        file_sha256=checked.sha256,
+        account_key=account.key,
+        group=file_group(checked),
+        run_id=run.flow_run_id,
+        new_row=lambda: {**columns, **named},
+        account_fields=named,
     )
 
 
-@task(name="deposit-files", cache_policy=NO_CACHE)
-def deposit_files(
-    store: Store,
-    client: NetEntreprisesClient,
-    target: DepositTarget,
-    files: list[CheckedFile],
-    concurrency: int,
-    progress: Progress,
-) -> list[FileResult]:
-    """Deposit a batch of files, ``concurrency`` at a time.
-
-    Progress is told from this thread: the pool's threads do not carry Prefect's context (its
-    API address among it), so they make no Prefect call.
-    """
-    results = []
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="deposit") as pool:
-        for result in pool.map(lambda f: deposit_one(store, client, target, f), files):
-            results.append(result)
-            progress.tick()
-    return results
+class Fate(StrEnum):
+    DEPOSITED = "deposited"
+    REJECTED = "rejected"
+    NOT_RECEIVED = "not_received"
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
-class _PostResult:
-    state: DepositState
-    message: str
-    error_code: str | None
-    changes: dict[str, Any]
+class Sent:
+    """What one POST of a claimed file gave."""
+
+    result: FileResult
+    fate: Fate
+    retry_after: float | None = None  # a 429's wait, for a new try in this run
 
 
-def _post(client: NetEntreprisesClient, checked: CheckedFile) -> _PostResult:
+def send_claimed(
+    run: Run, client: NetEntreprisesClient, checked: CheckedFile, deposit_id: int
+) -> Sent:
+    """POST a claimed file once and record what the platform answered."""
+    fate, message, changes, code, retry_after = _post(client, checked)
+    try:
+        with run.store.begin() as session:
+            kept = finish_send(session, deposit_id, run.flow_run_id, **changes)
+    except IntegrityError:  # the platform gave an idflux the ledger already holds
+        fate, message, code, kept = _reissued(run, deposit_id, changes)
+    if not kept:
+        message = f"{message} — la ligne du registre a été reprise par le rapprochement entre-temps"
+    result = FileResult(
+        checked.path,
+        checked.name,
+        checked.sha256,
+        DepositState(changes["state"]),
+        message,
+        code,
+        idflux=changes.get("idflux"),
+        deposit_id=deposit_id,
+    )
+    return Sent(result, fate, retry_after)
+
+
+def _reissued(run: Run, deposit_id: int, changes: dict[str, Any]) -> tuple[Fate, str, str, bool]:
+    """The platform reissued a known idflux: keep the deposit as received, say so, lose nothing."""
+    idflux = changes.pop("idflux")
+    message = (
+        f"La plateforme a attribué à ce dépôt l'identifiant de flux {idflux}, déjà attribué à un "
+        "autre dépôt de ce compte : le fichier est bien reçu (AEE), mais ses retours ne pourront "
+        "pas lui être rattachés ; signalez-le au support de la plateforme"
+    )
+    with run.store.begin() as session:
+        kept = finish_send(session, deposit_id, run.flow_run_id, **{**changes, "message": message})
+    return Fate.DEPOSITED, message, "idflux-reissued", kept
+
+
+def _post(
+    client: NetEntreprisesClient, checked: CheckedFile
+) -> tuple[Fate, str, dict[str, Any], str | None, float | None]:
     try:
         rapport = client.deposit(checked.content)
     except DepositRejected as rejected:
@@ -167,54 +242,47 @@ def _post(client: NetEntreprisesClient, checked: CheckedFile) -> _PostResult:
         changes = {"state": DepositState.REJECTED.value, "message": message, "final_at": _now()}
         if rejected.rapport is not None and rejected.rapport.idflux:
             changes["idflux"] = rejected.rapport.idflux
-        return _PostResult(DepositState.REJECTED, message, "deposit-rejected", changes)
+        return Fate.REJECTED, message, changes, "deposit-rejected", None
     except DepositOutcomeUnknown as unknown:
+        cause = unknown.__cause__
+        if isinstance(cause, RateLimited):
+            return _not_received(cause, "deposit-rate-limited", cause.retry_after)
+        if _never_left(cause):
+            return _not_received(cause, "platform-unreachable")
         message = str(unknown)
         changes = {"state": DepositState.UNKNOWN.value, "message": message}
-        return _PostResult(DepositState.UNKNOWN, message, "deposit-unknown", changes)
-    except ConnectorError as error:  # refused before the file went out (login, headers, …)
-        message = str(error)
-        changes = {"state": DepositState.REFUSED.value, "message": message}
-        return _PostResult(DepositState.REFUSED, message, _code(error), changes)
+        return Fate.UNKNOWN, message, changes, "deposit-unknown", None
+    except ConnectorError as error:  # refused before the file went out (login, headers, 4xx)
+        return _not_received(error, _code(error))
     changes = {
         "state": DepositState.DEPOSITED.value,
         "message": "Déposée : en attente des comptes-rendus",
         "idflux": rapport.idflux,
         "deposited_at": rapport.received_at or _now(),
     }
-    return _PostResult(DepositState.DEPOSITED, changes["message"], None, changes)
+    return Fate.DEPOSITED, changes["message"], changes, None, None
 
 
-def _upsert_row(session: Session, target: DepositTarget, checked: CheckedFile, **values: Any):
-    row = find_deposit(session, target.dossier, checked.sha256)
-    account = {"declarant_siret": target.declarant_siret, "credential_name": target.credential_name}
-    fields = {
-        "platform": target.platform,
-        "operator": target.operator,
-        "flow_run_id": target.flow_run_id,
-        "file_name": checked.name,
-        "file_path": checked.path,
-        "anomalies": checked.anomalies,
-        **{name: value for name, value in account.items() if value is not None},
-        **values,
-    }
-    if row is not None:
-        return update_deposit(session, row.id, **fields)
-    return add_deposit(
-        session,
-        dossier=target.dossier,
-        module=_module(checked.nature),
-        file_sha256=checked.sha256,
-        file_size=checked.size,
-        nature=checked.nature,
-        declaration_type=checked.declaration_type,
-        siret=checked.siret,
-        month=checked.month,
-        period_start=checked.period_start,
-        period_end=checked.period_end,
-        employees=checked.employees,
-        **fields,
-    )
+def _not_received(
+    error: Exception, code: str, retry_after: float | None = None
+) -> tuple[Fate, str, dict[str, Any], str | None, float | None]:
+    if isinstance(error, TransportError) and not isinstance(error, RateLimited):
+        message = f"Non déposée, {UNREACHABLE} ({error.summary}) : elle sera renvoyée"
+        code = "platform-unreachable"
+    else:
+        message = f"Non déposée, non reçue par la plateforme ({error}) : elle sera renvoyée"
+    changes = {"state": DepositState.NOT_SENT.value, "message": message}
+    return Fate.NOT_RECEIVED, message, changes, code, retry_after
+
+
+def _never_left(error: BaseException | None) -> bool:
+    """A transport error raised before the request was written (connection refused, DNS, TLS,
+    connect timeout): the file never reached the platform."""
+    while error is not None:
+        if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
+            return True
+        error = error.__cause__
+    return False
 
 
 def _module(nature: str | None) -> str | None:

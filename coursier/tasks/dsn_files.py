@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from coursier.models.dsn.checks import check_lines
 from coursier.models.dsn.errors import ParseError
-from coursier.models.dsn.facts import SIGNAL_NATURES, event_period
+from coursier.models.dsn.facts import SIGNAL_NATURES, declaration_keys, event_period
 from coursier.models.dsn.lines import ENCODING
 from coursier.models.dsn.parser import parse
 
@@ -37,6 +37,8 @@ class CheckedFile:
     employees: int = 0
     period_start: date | None = None
     period_end: date | None = None
+    business_id: str | None = None  # S20.G00.05.009
+    order_number: str | None = None  # S20.G00.05.004
     blocking: int = 0
     non_blocking: int = 0
     anomalies: list[dict[str, Any]] = field(default_factory=list)
@@ -65,6 +67,7 @@ def read_and_check(path: Path) -> CheckedFile:
             start, end = event_period(parse(lines))
         except ParseError:
             start = end = None  # the self-check already judged the file; dates are a nicety
+    keys = declaration_keys(lines)
     return CheckedFile(
         path=str(path),
         name=path.name,
@@ -76,6 +79,8 @@ def read_and_check(path: Path) -> CheckedFile:
         siret=report.siret,
         month=report.month,
         employees=report.employees,
+        business_id=keys.business_id,
+        order_number=keys.order_number,
         period_start=start,
         period_end=end,
         blocking=report.blocking,

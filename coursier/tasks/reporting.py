@@ -69,14 +69,14 @@ def close_deposit_run(run: Run, dossier: str, results: list[FileResult]) -> Stat
 
 def _file_outcome(result: FileResult, row: ControlRow | None, dossier: str) -> OutcomeIn:
     details = {**result.details(), "dossier": dossier}
-    if row is None:  # never reached the ledger: unreadable
+    if row is None:  # never reached the ledger: unreadable, or still waiting on a look-alike
+        state = "illisible" if result.error_code == "unreadable-file" else "en attente"
         return OutcomeIn(
-            result.path,
-            "failed",
-            result.error_code,
-            result.message,
-            {**details, "state": "illisible"},
+            result.path, "failed", result.error_code, result.message, {**details, "state": state}
         )
+    if result.skipped:  # another run holds it: its outcome is that run's
+        details = {**details, "state": row.state_label, "idflux": row.idflux}
+        return OutcomeIn(result.path, "skipped", None, result.message, details)
     status = run_outcome(DepositState(row.ledger_state), result.kept)
     code = result.error_code or (None if status != "failed" else row.ledger_state)
     details = {**details, "state": row.state_label, "idflux": row.idflux}

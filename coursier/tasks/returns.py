@@ -18,7 +18,6 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from coursier.connectors.errors import ConnectorError
-from coursier.connectors.net_entreprises.client import NetEntreprisesClient
 from coursier.models.deposits import (
     AER_NATURE,
     BILAN_NATURE,
@@ -28,7 +27,7 @@ from coursier.models.deposits import (
     Verdict,
     verdict_from_returns,
 )
-from coursier.models.returns.listings import ReturnEntry
+from coursier.models.returns.listings import ReturnEntry, ReturnListing, SetAside
 from coursier.models.returns.rapport import parse_rapport
 from coursier.models.returns.xml import ReturnParseError
 from coursier.store import Store, append_audit
@@ -45,6 +44,7 @@ from coursier.store.ledger import (
 )
 from coursier.store.ledger_tables import Deposit
 from coursier.tasks.accounts import Account
+from coursier.tasks.runs import Run
 
 RAPPORT_NATURES = frozenset({"10", BILAN_NATURE})
 #: With no previous look and nothing in flight, how far back a returns control looks.
@@ -57,21 +57,16 @@ class Followed:
     verdict: Verdict
 
 
-def take_returns(
-    store: Store,
-    client: NetEntreprisesClient,
-    platform: str,
-    entries: Iterable[ReturnEntry],
-    *,
-    actor: str,
-    flow_run_id: str | None,
-) -> set[int]:
-    """Download and store the new or changed returns among ``entries``.
+def take_returns(run: Run, account: Account, listing: ReturnListing) -> set[int]:
+    """Download and store the new or changed returns of a listing; audit those set aside.
 
     Returns the ledger ids of the deposits whose returns changed, to settle their state again.
     One read before the downloads and one write after them: sixteen threads share the store.
     """
-    entries = list(entries)
+    store, client, platform = run.store, account.client, account.platform
+    entries = listing.entries
+    if listing.set_aside:
+        _audit_set_aside(run, account, listing.set_aside)
     with store.begin() as session:
         known = returns_by_identity(session, platform, {e.idflux for e in entries})
     fresh = [e for e in entries if known.get(_identity(e)) != (e.status, e.published_at)]
@@ -81,7 +76,7 @@ def take_returns(
     changed: set[int] = set()
     with store.begin() as session:
         for entry, content in downloaded:
-            deposit = deposit_of_flux(session, platform, entry.idflux)
+            deposit = deposit_of_flux(session, account.key, entry.idflux)
             change = store_return(
                 session,
                 platform=platform,
@@ -99,10 +94,10 @@ def take_returns(
             if change.kind == "overwritten":
                 append_audit(
                     session,
-                    actor=actor,
+                    actor=run.actor,
                     action="dsn.return.overwritten",
-                    flow="dsn-returns",
-                    flow_run_id=flow_run_id,
+                    flow=run.flow,
+                    flow_run_id=run.flow_run_id,
                     dossier=deposit.dossier if deposit else None,
                     subject=f"{entry.idflux}/{entry.nature}/{entry.return_id}",
                     outcome=entry.status,
@@ -115,6 +110,24 @@ def take_returns(
             if change.kind != "unchanged" and deposit is not None:
                 changed.add(deposit.id)
     return changed
+
+
+def _audit_set_aside(run: Run, account: Account, set_aside: list[SetAside]) -> None:
+    """Returns the platform listed without what identifies them: kept aside, never lost."""
+    with run.store.begin() as session:
+        for item in set_aside:
+            deposit = deposit_of_flux(session, account.key, item.idflux) if item.idflux else None
+            append_audit(
+                session,
+                actor=run.actor,
+                action="dsn.return.set-aside",
+                flow=run.flow,
+                flow_run_id=run.flow_run_id,
+                dossier=deposit.dossier if deposit else None,
+                subject=f"{item.idflux or '?'}/{item.nature or '?'}",
+                outcome=item.status or "?",
+                details={"reason": item.reason, "account": account.key},
+            )
 
 
 def _identity(entry: ReturnEntry) -> tuple[str, str, str]:
@@ -142,40 +155,23 @@ def settle(store: Store, deposit_id: int) -> Verdict:
         return verdict
 
 
-def refresh_flux(
-    store: Store,
-    client: NetEntreprisesClient,
-    deposit_id: int,
-    *,
-    actor: str,
-    flow_run_id: str | None,
-) -> Followed:
+def refresh_flux(run: Run, account: Account, deposit_id: int) -> Followed:
     """List one deposit's returns, take the new ones, settle its state."""
-    with store.begin() as session:
-        deposit = session.get_one(Deposit, deposit_id)
-        platform, idflux = deposit.platform, deposit.idflux
+    with run.store.begin() as session:
+        idflux = session.get_one(Deposit, deposit_id).idflux
     if idflux:
-        entries = client.list_flux_returns(idflux)
-        take_returns(store, client, platform, entries, actor=actor, flow_run_id=flow_run_id)
-    return Followed(deposit_id, settle(store, deposit_id))
+        take_returns(run, account, account.client.list_flux_returns(idflux))
+    return Followed(deposit_id, settle(run.store, deposit_id))
 
 
 @task(name="follow-returns", cache_policy=NO_CACHE)
 def follow_returns(
-    store: Store,
-    client: NetEntreprisesClient,
-    deposit_ids: list[int],
-    *,
-    seconds: float,
-    poll_seconds: float,
-    concurrency: int,
-    aer_folder: Path,
-    actor: str,
-    flow_run_id: str | None,
+    run: Run, account: Account, deposit_ids: list[int], *, seconds: float
 ) -> dict[int, Verdict]:
     """Look at the returns of the deposits until each is final or ``seconds`` have passed,
     and file the AER that came. What is not final by then is left to the returns control.
     """
+    settings = run.settings
     deadline = time.monotonic() + seconds
     verdicts: dict[int, Verdict] = {}
     waiting = list(deposit_ids)
@@ -183,21 +179,22 @@ def follow_returns(
 
     def look(deposit_id: int) -> Followed:
         try:
-            return refresh_flux(store, client, deposit_id, actor=actor, flow_run_id=flow_run_id)
+            return refresh_flux(run, account, deposit_id)
         except ConnectorError as error:  # this deposit waits for the next look, or the control
             logger.warning("retours du dépôt %s non lus : %s", deposit_id, error)
-            return Followed(deposit_id, settle(store, deposit_id))
+            return Followed(deposit_id, settle(run.store, deposit_id))
 
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="follow") as pool:
+    workers = settings.deposit_concurrency
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="follow") as pool:
         while waiting:
             followed = pool.map(look, waiting)
             for item in followed:
                 verdicts[item.deposit_id] = item.verdict
             waiting = [d for d in waiting if not verdicts[d].final]
-            if not waiting or time.monotonic() + poll_seconds > deadline:
+            if not waiting or time.monotonic() + settings.follow_poll_seconds > deadline:
                 break
-            time.sleep(poll_seconds)
-    export_aer(store, [d for d, v in verdicts.items() if v.aer_available], aer_folder)
+            time.sleep(settings.follow_poll_seconds)
+    export_aer(run.store, [d for d, v in verdicts.items() if v.aer_available], settings.aer_folder)
     return verdicts
 
 
@@ -257,30 +254,24 @@ class Taken:
 
 
 @task(name="collect-account-returns", cache_policy=NO_CACHE)
-def collect_account_returns(
-    store: Store,
-    account: Account,
-    dossier: str,
-    aer_folder: Path,
-    actor: str,
-    flow_run_id: str | None,
-) -> Taken:
+def collect_account_returns(run: Run, account: Account, dossier: str) -> Taken:
     """List the account's returns since the last look, store them, settle the dossier's deposits."""
+    store = run.store
     now = _now()
     with store.begin() as session:
-        cursor = listed_until(session, account.platform, account.declarant_siret)
+        cursor = listed_until(session, account.key)
         watched = [d.id for d in open_deposits(session, [dossier]) if d.idflux]
         watched += [d.id for d in deposits_waiting_for_aer(session, [dossier])]
         sent = [session.get_one(Deposit, i).sent_at for i in watched]
         sent = [moment for moment in sent if moment]
     start = cursor or (min(sent) - CLOCK_SKEW if sent else now - FIRST_LOOK)
-    entries = account.client.list_declarant_returns(start, now) if start < now else []
-    changed = take_returns(
-        store, account.client, account.platform, entries, actor=actor, flow_run_id=flow_run_id
-    )
+    if start < now:
+        changed = take_returns(run, account, account.client.list_declarant_returns(start, now))
+    else:
+        changed = set()
     with store.begin() as session:
-        set_listed_until(session, account.platform, account.declarant_siret, now)
+        set_listed_until(session, account.key, now)
     settled = sorted(set(watched) | changed)
     for deposit_id in settled:
         settle(store, deposit_id)
-    return Taken(len(changed), len(settled), export_aer(store, settled, aer_folder))
+    return Taken(len(changed), len(settled), export_aer(store, settled, run.settings.aer_folder))

@@ -1,28 +1,56 @@
-"""Sending a dossier's checked files as one account.
+"""Sending a dossier's checked files as one account, each at most once, none left behind.
 
 The account is opened, and its deposits of unknown fate reconciled, only when a file has to be
 sent or followed: a run whose files are all blocked or M2M-off needs no credentials.
+
+Files are claimed in the store one by one and POSTed by a bounded pool. A file whose group (same
+account, SIRET, nature, type) has a deposit in flight or of unknown fate waits for it; a file
+another live run holds is left to that run. When nothing but waiting is left, the account is
+reconciled (every ``follow_poll_seconds``): a deposit found at the platform is followed, one that
+never arrived is sent again. What still waits after ``reconcile_wait_seconds`` is this run's
+failure, sent by the next run or ``coursier rerun``.
 """
 
 from __future__ import annotations
 
-from coursier.models.deposits import Action
+import time
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from coursier.models.deposits import Action, Plan
+from coursier.store.claims import ClaimOutcome
 from coursier.store.portfolio import DossierView
 from coursier.tasks.accounts import Account, open_account
 from coursier.tasks.artifacts import Progress, artifact_key
 from coursier.tasks.deposits import (
-    DepositTarget,
+    Fate,
     FileResult,
-    deposit_files,
+    Sent,
+    claim_file,
+    file_group,
+    held,
     plan_files,
     record_decision,
+    send_claimed,
     unreadable,
+    waiting,
 )
 from coursier.tasks.dsn_files import CheckedFile
-from coursier.tasks.reconciling import reconcile_account
+from coursier.tasks.leases import Lease
+from coursier.tasks.reconciling import Reconciler, reconcile_account, try_reconcile
 from coursier.tasks.runs import Run
 
 NEEDS_ACCOUNT = (Action.DEPOSIT, Action.FOLLOW, Action.RECONCILE)
+#: Sends of one file in one run (a 429 or a "not arrived" each cost one).
+MAX_SENDS = 3
+STILL_WAITING = (
+    "En attente : un dépôt semblable du même compte (même SIRET, nature et type) est en cours "
+    "ou à rapprocher ; le fichier sera déposé par la prochaine exécution (ou coursier rerun)"
+)
 
 
 class DossierSender:
@@ -32,9 +60,6 @@ class DossierSender:
         self.run = run
         self.dossier = dossier
         self.platform = platform
-        self.target = DepositTarget(
-            dossier.code, platform or dossier.platform, run.operator, run.flow_run_id
-        )
         self.account: Account | None = None
         self.progress = Progress(
             artifact_key("dsn-deposit-progress", dossier.code),
@@ -44,29 +69,133 @@ class DossierSender:
 
     def handle(self, checked: list[CheckedFile]) -> list[FileResult]:
         """Record, refuse or deposit the checked files."""
-        store = self.run.store
         readable = [c for c in checked if not c.error]
-        plans = plan_files(store, self.dossier, readable, self.run.operator)
+        plans = plan_files(self.run.store, self.dossier, readable, self.run.operator)
         if self.account is None and any(plan.action in NEEDS_ACCOUNT for _, plan in plans):
-            self._open_account()
-            plans = plan_files(store, self.dossier, readable, self.run.operator)
+            self.account = open_account(self.dossier, self.platform)
+            reconcile_account(self.run, self.account)
+            plans = plan_files(self.run.store, self.dossier, readable, self.run.operator)
         results = [unreadable(c) for c in checked if c.error]
         for _ in results:
             self.progress.tick()
         for checked_file, plan in plans:
-            if plan.action is not Action.DEPOSIT:
-                results.append(record_decision(store, self.target, checked_file, plan))
+            if plan.action not in (Action.DEPOSIT, Action.RECONCILE):
+                results.append(record_decision(self.run, self.dossier, checked_file, plan))
                 self.progress.tick()
-        sending = [c for c, plan in plans if plan.action is Action.DEPOSIT]
+        sending = [c for c, plan in plans if plan.action in (Action.DEPOSIT, Action.RECONCILE)]
         if sending and self.account is not None:
-            concurrency = self.run.settings.deposit_concurrency
-            client = self.account.client
-            results += deposit_files(
-                store, client, self.target, sending, concurrency, self.progress
-            )
+            results += deposit_files(self.run, self.dossier, self.account, sending, self.progress)
         return results
 
-    def _open_account(self) -> None:
-        self.account = open_account(self.dossier, self.platform)
-        self.target = self.account.target_for(self.target)
-        reconcile_account(self.run, self.account)
+
+@task(name="deposit-files", cache_policy=NO_CACHE)
+def deposit_files(
+    run: Run, dossier: DossierView, account: Account, files: list[CheckedFile], progress: Progress
+) -> list[FileResult]:
+    """Claim and deposit the files, ``deposit_concurrency`` at a time, each at most once.
+
+    Claims and progress are handled from this thread; the pool's threads only POST and record
+    (they do not carry Prefect's context, so they make no Prefect call).
+    """
+    settings = run.settings
+    with (
+        Lease(run.store, run.flow_run_id, run.flow, seconds=settings.claim_lease_seconds) as lease,
+        ThreadPoolExecutor(settings.deposit_concurrency, thread_name_prefix="deposit") as pool,
+    ):
+        dispatch = _Dispatch(run, dossier, account, lease, pool, progress)
+        return dispatch.send_all(files)
+
+
+@dataclass
+class _Dispatch:
+    run: Run
+    dossier: DossierView
+    account: Account
+    lease: Lease
+    pool: ThreadPoolExecutor
+    progress: Progress
+    results: list[FileResult] = field(default_factory=list)
+    sends: dict[str, int] = field(default_factory=dict)
+    last: dict[str, FileResult] = field(default_factory=dict)
+    not_before: dict[str, float] = field(default_factory=dict)
+    running: dict[Future[Sent], CheckedFile] = field(default_factory=dict)
+
+    def send_all(self, files: list[CheckedFile]) -> list[FileResult]:
+        settings = self.run.settings
+        reconcile = Reconciler(self.run, self.account)
+        pending = deque(files)
+        patience = settings.reconcile_wait_seconds
+        deadline = time.monotonic() + patience
+        next_reconcile = 0.0
+        while pending or self.running:
+            if self._launch(pending):
+                deadline = time.monotonic() + patience
+            if self.running:
+                done, _ = wait(
+                    self.running, timeout=settings.follow_poll_seconds, return_when=FIRST_COMPLETED
+                )
+                for future in done:
+                    self._took(self.running.pop(future), future.result(), pending)
+                deadline = time.monotonic() + patience
+            elif time.monotonic() >= deadline:
+                break
+            elif time.monotonic() >= next_reconcile:  # only waiting is left: settle what can be
+                try_reconcile(reconcile)
+                next_reconcile = time.monotonic() + settings.follow_poll_seconds
+            else:
+                time.sleep(min(settings.follow_poll_seconds, 0.2))
+        for checked in pending:
+            self._done(self.last.get(checked.sha256) or waiting(checked, STILL_WAITING))
+        return self.results
+
+    def _launch(self, pending: deque[CheckedFile]) -> bool:
+        """Claim what can be claimed now; whether any file moved (sent or settled)."""
+        moved = False
+        busy = {file_group(c) for c in self.running.values()}
+        for _ in range(len(pending)):
+            if len(self.running) >= self.run.settings.deposit_concurrency:
+                break
+            checked = pending.popleft()
+            if file_group(checked) in busy or not self._may_send(checked) or not self._try(checked):
+                pending.append(checked)
+                continue
+            busy.add(file_group(checked))
+            moved = True
+        return moved
+
+    def _may_send(self, checked: CheckedFile) -> bool:
+        due = time.monotonic() >= self.not_before.get(checked.sha256, 0.0)
+        return due and self.lease.valid_for(self.run.settings.claim_lease_seconds / 2)
+
+    def _try(self, checked: CheckedFile) -> bool:
+        """Claim one file and send it, or settle it; False when it must wait (its group is
+        busy elsewhere, or a previous POST of it is unsettled)."""
+        claim = claim_file(self.run, self.dossier, self.account, checked)
+        if claim.outcome is ClaimOutcome.CLAIMED:
+            self.sends[checked.sha256] = self.sends.get(checked.sha256, 0) + 1
+            client = self.account.client
+            future = self.pool.submit(send_claimed, self.run, client, checked, claim.deposit_id)
+            self.running[future] = checked
+        elif claim.outcome is ClaimOutcome.HELD:
+            self._done(held(checked, claim))
+        elif claim.outcome is ClaimOutcome.SETTLED:
+            plan = Plan(Action.FOLLOW, "Fichier déjà déposé : suivi de ses retours")
+            self._done(record_decision(self.run, self.dossier, checked, plan))
+        else:
+            return False
+        return True
+
+    def _took(self, checked: CheckedFile, sent: Sent, pending: deque[CheckedFile]) -> None:
+        self.last[checked.sha256] = sent.result
+        again = self.sends[checked.sha256] < MAX_SENDS
+        if again and sent.fate is Fate.NOT_RECEIVED and sent.retry_after is not None:
+            self.not_before[checked.sha256] = time.monotonic() + sent.retry_after
+            pending.append(checked)  # a 429: sent again once the platform allows
+        elif again and sent.fate is Fate.UNKNOWN:
+            pending.append(checked)  # reconciled when nothing else moves, then followed or resent
+        else:
+            self._done(sent.result)
+
+    def _done(self, result: FileResult) -> None:
+        self.results.append(result)
+        self.progress.tick()

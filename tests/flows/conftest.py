@@ -35,6 +35,10 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServe
     monkeypatch.setenv("COURSIER_HOME", str(tmp_path / "var"))
     monkeypatch.setenv("COURSIER_FOLLOW_POLL_SECONDS", "0.1")
     monkeypatch.setenv("COURSIER_ARRIVAL_GRACE_SECONDS", "0")
+    monkeypatch.setenv("COURSIER_RECONCILE_WAIT_SECONDS", "20")
+    # The per-dossier Prefect queue is tested on its own (test_prefect_guards): here the store
+    # claims alone must keep deposits exactly-once, two runs at once included.
+    monkeypatch.setenv("COURSIER_QUEUE_PER_DOSSIER", "0")
     settings = CoursierSettings()
     with open_store(settings.effective_database_url()) as store:
         install_world(

@@ -11,7 +11,7 @@ from coursier.flows.dsn_deposit import dsn_deposit
 from coursier.models.deposits import ControlState, DepositState
 from coursier.models.dsn import samples
 from coursier.sandbox.faults import Fault, FaultKind
-from coursier.store import open_store, outcomes_of
+from coursier.store import open_store, outcomes_of, query_audit
 from coursier.store.ledger import add_deposit, find_deposit
 from coursier.tasks.reporting import dossier_control_rows
 from tests.flows.world import BAKERY, BUREAU, OCTOBER, OPERATOR, write
@@ -37,16 +37,16 @@ def deposits(sandbox):
     return sandbox.state("net-entreprises").deposits(BUREAU.siret)
 
 
-def test_cut_in_the_answer_is_reconciled_and_never_sent_twice(world, tmp_path, sandbox):
+def test_cut_in_the_answer_is_reconciled_in_the_run_and_never_sent_twice(world, tmp_path, sandbox):
     path = write(tmp_path, "dsn.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 2))
     platform = sandbox.state("net-entreprises")
     platform.faults.set(Fault(route="deposer-dsn", kind=FaultKind.CUT_RESPONSE, count=1))
     first = run([path])
-    assert first.is_failed()
-    assert [o.error_code for o in outcomes(world, first)] == ["deposit-unknown"]
+    assert first.is_completed(), first.message  # the run found its deposit in the listing
+    assert [o.status for o in outcomes(world, first)] == ["ok"]
     assert len(deposits(sandbox)) == 1  # it did arrive: only the answer was cut
-    second = run(retry_failed_of=str(first.state_details.flow_run_id))
-    assert second.is_completed()
+    again = run([path])
+    assert again.is_completed()
     assert len(deposits(sandbox)) == 1
     with open_store(world.effective_database_url()) as store:
         [row] = dossier_control_rows(store, BAKERY.code)
@@ -54,15 +54,44 @@ def test_cut_in_the_answer_is_reconciled_and_never_sent_twice(world, tmp_path, s
     assert row.idflux == deposits(sandbox)[0].idflux
 
 
-def test_cut_in_the_request_is_sent_again_once(world, tmp_path, sandbox):
+def test_cut_in_the_request_is_sent_again_once_in_the_same_run(world, tmp_path, sandbox):
     path = write(tmp_path, "dsn.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 2))
     platform = sandbox.state("net-entreprises")
     platform.faults.set(Fault(route="deposer-dsn", kind=FaultKind.CUT_REQUEST, count=1))
     first = run([path])
+    assert first.is_completed(), first.message  # not arrived: sent again, automatically
+    assert len(deposits(sandbox)) == 1
+    with open_store(world.effective_database_url()) as store, store.begin() as session:
+        row = find_deposit(session, BAKERY.code, hashlib.sha256(path.read_bytes()).hexdigest())
+        assert (row.attempts, row.state) == (2, DepositState.ACCEPTED.value)
+        actions = [e.action for e in query_audit(session, dossier=BAKERY.code)]
+    assert "dsn.deposit.reconcile" in actions  # the decision "not arrived" is in the trail
+
+
+def test_an_unreachable_platform_leaves_the_file_not_deposited_for_the_rerun(
+    world, tmp_path, sandbox, monkeypatch
+):
+    from coursier.connectors.credentials import save
+    from coursier.deployments.sandbox_world import credentials_for
+
+    path = write(tmp_path, "dsn.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 2))
+    dead = credentials_for(BUREAU, "http://127.0.0.1:9", "application", None, "net-entreprises")
+    save(dead, "net-entreprises")
+    first = run([path])
     assert first.is_failed()
-    assert deposits(sandbox) == []  # the platform never got the whole file
-    second = run(retry_failed_of="last")
-    assert second.is_completed()
+    [outcome] = outcomes(world, first)
+    assert outcome.error_code == "platform-unreachable"
+    with open_store(world.effective_database_url()) as store:
+        [row] = dossier_control_rows(store, BAKERY.code)
+    assert row.state is ControlState.NOT_DEPOSITED
+    assert "injoignable" in row.message
+    save(
+        credentials_for(
+            BUREAU, sandbox.url("net-entreprises"), "application", None, "net-entreprises"
+        ),
+        "net-entreprises",
+    )
+    assert run(retry_failed_of=str(first.state_details.flow_run_id)).is_completed()
     assert len(deposits(sandbox)) == 1
 
 
@@ -82,6 +111,7 @@ def test_crash_after_the_post_leaves_one_deposit(world, tmp_path, sandbox):
             siret=BAKERY.employer.siret,
             month=OCTOBER,
             nature="01",
+            declaration_type="01",
             state=DepositState.SENDING.value,
             declarant_siret=BUREAU.siret,
             sent_at=datetime.now(UTC),
