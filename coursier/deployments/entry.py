@@ -20,5 +20,10 @@ def main() -> None:
         # The demo speaks to a payroll manager: Prefect's INFO lines stay in the UI's logs.
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     from coursier.deployments.cli import app
+    from coursier.store.database import StoreUnavailable
 
-    app()
+    try:
+        app()
+    except StoreUnavailable as unavailable:  # already says which store and what to do
+        print(f"Erreur : {unavailable}", file=sys.stderr)
+        raise SystemExit(1) from None

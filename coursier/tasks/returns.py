@@ -16,6 +16,7 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from sqlalchemy.exc import IntegrityError
 
 from coursier.connectors.errors import ConnectorError
 from coursier.models.deposits import (
@@ -73,8 +74,19 @@ def take_returns(run: Run, account: Account, listing: ReturnListing) -> set[int]
     if not fresh:
         return set()
     downloaded = [(entry, client.download(entry)) for entry in fresh]
+    try:
+        return _store_returns(run, account, downloaded)
+    except IntegrityError:  # another run stored one of them meanwhile: store against it
+        return _store_returns(run, account, downloaded)
+
+
+def _store_returns(
+    run: Run, account: Account, downloaded: list[tuple[ReturnEntry, bytes]]
+) -> set[int]:
+    """Store downloaded returns in one transaction; the deposits whose returns changed."""
+    platform = account.platform
     changed: set[int] = set()
-    with store.begin() as session:
+    with run.store.begin() as session:
         for entry, content in downloaded:
             deposit = deposit_of_flux(session, account.key, entry.idflux)
             change = store_return(
@@ -265,10 +277,14 @@ def collect_account_returns(run: Run, account: Account, dossier: str) -> Taken:
         sent = [session.get_one(Deposit, i).sent_at for i in watched]
         sent = [moment for moment in sent if moment]
     start = cursor or (min(sent) - CLOCK_SKEW if sent else now - FIRST_LOOK)
-    if start < now:
-        changed = take_returns(run, account, account.client.list_declarant_returns(start, now))
-    else:
-        changed = set()
+    client = account.client
+    # A concentrateur lists the returns of every declarant it acts for in one call.
+    listing = (
+        client.list_concentrateur_returns
+        if client.is_concentrateur
+        else client.list_declarant_returns
+    )
+    changed = take_returns(run, account, listing(start, now)) if start < now else set()
     with store.begin() as session:
         set_listed_until(session, account.key, now)
     settled = sorted(set(watched) | changed)

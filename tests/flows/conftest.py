@@ -28,11 +28,25 @@ def sandbox() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer, prefect_api):
+def database_url() -> str | None:
+    """The store of the flow tests: SQLite under tmp_path; a module may ask for others."""
+    return None
+
+
+@pytest.fixture
+def world(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sandbox: SandboxServer,
+    prefect_api,
+    database_url: str | None,
+):
     """Settings under tmp_path, the portfolio, the accounts and credentials, M2M for all but
     signals (to see "not deposited M2M")."""
     sandbox.reset()
     monkeypatch.setenv("COURSIER_HOME", str(tmp_path / "var"))
+    if database_url:
+        monkeypatch.setenv("COURSIER_DATABASE_URL", database_url)
     monkeypatch.setenv("COURSIER_FOLLOW_POLL_SECONDS", "0.1")
     monkeypatch.setenv("COURSIER_ARRIVAL_GRACE_SECONDS", "0")
     monkeypatch.setenv("COURSIER_RECONCILE_WAIT_SECONDS", "20")

@@ -4,7 +4,8 @@ once, cuts with a look-alike account on another endpoint, cuts then 5xx on every
 final state for each file in the ledger.
 
 The files share their SIRET, nature and month (a bureau's signals, a month's corrections): the
-hardest case for reconciling, since only one of them may be of unknown fate at a time.
+hardest case for reconciling, since only one of them may be of unknown fate at a time. Each
+scenario runs on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -33,6 +34,14 @@ from coursier.store.m2m import set_m2m
 from tests.flows.world import BAKERY, BUREAU, OCTOBER, OPERATOR
 
 FILES = 50
+
+
+@pytest.fixture
+def database_url(store_url: str) -> str:
+    """Every scenario on SQLite and on PostgreSQL."""
+    return store_url
+
+
 FINAL = {"accepted", "anomalies", "rejected"}
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -27,8 +26,8 @@ ACCOUNT = "net-entreprises|production|depot.dsnrg.net-entreprises.fr|99900000300
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    with open_store(f"sqlite:///{tmp_path / 'store.db'}") as opened:
+def store(store_url):
+    with open_store(store_url) as opened:
         yield opened
 
 
