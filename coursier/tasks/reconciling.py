@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from sqlalchemy.orm import Session
 
 from coursier.connectors.errors import ConnectorError
 from coursier.connectors.net_entreprises.client import NetEntreprisesClient
@@ -31,7 +32,6 @@ from coursier.models.deposits import (
 from coursier.models.returns.listings import DepositEntry
 from coursier.models.returns.rapport import parse_rapport
 from coursier.models.returns.xml import ReturnParseError
-from coursier.store import append_audit
 from coursier.store.claims import adopt_unowned_rows, settle_unknown, unsettled_rows
 from coursier.store.ledger import known_idflux
 from coursier.store.ledger_tables import Deposit
@@ -97,27 +97,21 @@ class Reconciler:
                 ):
                     self._audit(session, dossiers[deposit_id], deposit_id, "not-arrived", None)
             for idflux in result.strays:
-                append_audit(
+                self.run.audit_in(
                     session,
-                    actor=self.run.actor,
-                    flow=self.run.flow,
-                    flow_run_id=self.run.flow_run_id,
-                    action="dsn.deposit.stray",
+                    "dsn.deposit.stray",
                     subject=idflux,
                     outcome="inconnu du registre",
                     details={"account": self.account.key},
                 )
 
     def _audit(
-        self, session, dossier: str, deposit_id: int, outcome: str, idflux: str | None
+        self, session: Session, dossier: str, deposit_id: int, outcome: str, idflux: str | None
     ) -> None:
-        append_audit(
+        self.run.audit_in(
             session,
-            actor=self.run.actor,
-            flow=self.run.flow,
-            flow_run_id=self.run.flow_run_id,
+            "dsn.deposit.reconcile",
             dossier=dossier,
-            action="dsn.deposit.reconcile",
             subject=str(deposit_id),
             outcome=outcome,
             details={"idflux": idflux, "account": self.account.key},

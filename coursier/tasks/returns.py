@@ -31,7 +31,7 @@ from coursier.models.deposits import (
 from coursier.models.returns.listings import ReturnEntry, ReturnListing, SetAside
 from coursier.models.returns.rapport import parse_rapport
 from coursier.models.returns.xml import ReturnParseError
-from coursier.store import Store, append_audit
+from coursier.store import Store
 from coursier.store.ledger import (
     deposit_of_flux,
     deposits_waiting_for_aer,
@@ -104,12 +104,9 @@ def _store_returns(
                 message=_platform_message(entry.nature, content),
             )
             if change.kind == "overwritten":
-                append_audit(
+                run.audit_in(
                     session,
-                    actor=run.actor,
-                    action="dsn.return.overwritten",
-                    flow=run.flow,
-                    flow_run_id=run.flow_run_id,
+                    "dsn.return.overwritten",
                     dossier=deposit.dossier if deposit else None,
                     subject=f"{entry.idflux}/{entry.nature}/{entry.return_id}",
                     outcome=entry.status,
@@ -129,12 +126,9 @@ def _audit_set_aside(run: Run, account: Account, set_aside: list[SetAside]) -> N
     with run.store.begin() as session:
         for item in set_aside:
             deposit = deposit_of_flux(session, account.key, item.idflux) if item.idflux else None
-            append_audit(
+            run.audit_in(
                 session,
-                actor=run.actor,
-                action="dsn.return.set-aside",
-                flow=run.flow,
-                flow_run_id=run.flow_run_id,
+                "dsn.return.set-aside",
                 dossier=deposit.dossier if deposit else None,
                 subject=f"{item.idflux or '?'}/{item.nature or '?'}",
                 outcome=item.status or "?",

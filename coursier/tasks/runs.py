@@ -16,6 +16,7 @@ from typing import Any
 from prefect.runtime import deployment, flow_run
 from prefect.states import Completed, Failed, State
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from coursier.settings import CoursierSettings
 from coursier.store import (
@@ -121,14 +122,18 @@ class Run:
 
     def audit(self, action: str, **fields: Any) -> None:
         with self.store.begin() as session:
-            append_audit(
-                session,
-                actor=self.actor,
-                flow=self.flow,
-                flow_run_id=self.flow_run_id,
-                action=action,
-                **fields,
-            )
+            self.audit_in(session, action, **fields)
+
+    def audit_in(self, session: Session, action: str, **fields: Any) -> None:
+        """An audit row naming this run, written in the caller's transaction."""
+        append_audit(
+            session,
+            actor=self.actor,
+            flow=self.flow,
+            flow_run_id=self.flow_run_id,
+            action=action,
+            **fields,
+        )
 
     def finish(self, summary_message: str) -> State:
         """The final state from the outcomes recorded for this run, with the run's report."""
