@@ -128,3 +128,22 @@ def test_crash_after_the_post_leaves_one_deposit(world, tmp_path, sandbox):
         row = find_deposit(session, BAKERY.code, hashlib.sha256(content).hexdigest())
         assert row.state == DepositState.ACCEPTED.value
         assert row.idflux == deposits(sandbox)[0].idflux
+
+
+def test_an_idflux_the_platform_gives_twice_is_said_and_loses_nothing(
+    world, tmp_path, sandbox, monkeypatch
+):
+    platform = sandbox.state("net-entreprises")
+    first = write(tmp_path, "a.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 1, seed=1))
+    assert run([first]).is_completed()
+    [known] = deposits(sandbox)
+    monkeypatch.setattr(platform, "new_idflux", lambda: known.idflux)  # a platform gone wrong
+    second = write(tmp_path, "b.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 1, seed=2))
+    state = run([second])
+    assert not state.is_failed(), state.message
+    assert len(deposits(sandbox)) == 2
+    with open_store(world.effective_database_url()) as store, store.begin() as session:
+        row = find_deposit(session, BAKERY.code, hashlib.sha256(second.read_bytes()).hexdigest())
+    assert row.state == DepositState.DEPOSITED.value
+    assert known.idflux in row.message
+    assert "déjà attribué" in row.message
