@@ -1,0 +1,181 @@
+"""The sandbox in a child process, that says how many requests it answered and its CPU time.
+
+The platform's own work must not share the measured interpreter's lock; and a floor made of
+the platform's CPU and of the requests' latency needs both measured on the platform's side:
+the child counts the requests it receives per route (before any fault or latency), and reports
+them with its ``resource.getrusage`` whenever the parent asks (``stats``). Unless ``as_is``, its
+listening socket gets TCP_NODELAY (see :func:`no_delay`), so that a request costs the
+configured latency and not ~44 ms more.
+
+    sandbox = SandboxProcess(latency_ms=50, accounts=[(declarant, sirets)])
+    with sandbox:
+        before = sandbox.stats()
+        ...
+        used = sandbox.stats() - before
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import socket
+from collections import Counter
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from types import TracebackType
+from typing import Any
+
+from coursier.deployments.sandbox_world import Declarant
+
+
+@dataclass(frozen=True)
+class SandboxStats:
+    """What the sandbox process used and answered, since it started."""
+
+    cpu_user: float
+    cpu_system: float
+    requests: Counter[str] = field(default_factory=Counter)  # "platform/route" → count
+
+    @property
+    def cpu(self) -> float:
+        return self.cpu_user + self.cpu_system
+
+    @property
+    def total_requests(self) -> int:
+        return sum(self.requests.values())
+
+    def __sub__(self, other: SandboxStats) -> SandboxStats:
+        requests = Counter(self.requests)
+        requests.subtract(other.requests)
+        return SandboxStats(
+            self.cpu_user - other.cpu_user,
+            self.cpu_system - other.cpu_system,
+            +requests,
+        )
+
+
+class _CountRequests:
+    """ASGI middleware: one count per HTTP request, by ``platform/route``, inspection aside."""
+
+    def __init__(self, app: Any, counts: Counter[str]) -> None:
+        self.app = app
+        self.counts = counts
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            parts = scope["path"].strip("/").split("/")
+            if len(parts) >= 2 and parts[1] != "_sandbox":
+                self.counts[f"{parts[0]}/{parts[1]}"] += 1
+        await self.app(scope, receive, send)
+
+
+def _stacked_draw(original: Any) -> Any:
+    """A FaultBoard.draw where a route's own rule and ``*``'s both apply: the route's first,
+    then, if it did not strike, ``*``'s (the product's board lets the route's rule hide ``*``)."""
+
+    def draw(self: Any, route: str) -> Any:
+        fault = original(self, route)
+        own = [r for r in self.rules() if r.route == route and r.kind is not None]
+        if fault is None and route != "*" and own:
+            fault = original(self, "*")
+        return fault
+
+    return draw
+
+
+def no_delay(server: Any) -> None:
+    """Set TCP_NODELAY on the sandbox's listening socket (its connections inherit it).
+
+    ``SandboxServer.start`` binds ``socket.socket(AF_INET, SOCK_STREAM)`` itself and hands it
+    to uvicorn; asyncio sets TCP_NODELAY only on sockets whose ``proto`` is IPPROTO_TCP, and
+    this one's is 0, so Nagle holds each response body behind its head until the client's
+    delayed ACK: ~44 ms more on every request, whatever the configured latency.
+    """
+    for listening in server._server.servers:
+        for sock in listening.sockets:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _serve(
+    pipe: Connection,
+    latency_ms: int,
+    accounts: list[tuple[Declarant, frozenset[str]]],
+    stack_faults: bool,
+    as_is: bool,
+) -> None:
+    """Child process: the sandbox with the bench's accounts, until the parent says stop."""
+    from coursier.sandbox import server as server_module
+    from coursier.sandbox.accounts import Account
+    from coursier.sandbox.documents import ReturnDelays
+    from coursier.sandbox.faults import FaultBoard
+
+    counts: Counter[str] = Counter()
+    create_app = server_module.create_app
+    server_module.create_app = lambda states: _CountRequests(create_app(states), counts)
+    if stack_faults:
+        FaultBoard.draw = _stacked_draw(FaultBoard.draw)  # type: ignore[method-assign]
+    # The bilan at once; CRM and AER much later, so that "final" means the same in every run.
+    delays = ReturnDelays(aee=0, bilan=0, crm_nominatif=3600, crm_financier=3600, aer=3600)
+    with server_module.SandboxServer(seed=7, return_delays=delays, latency_ms=latency_ms) as box:
+        if not as_is:
+            no_delay(box)
+        for platform in box.states:
+            for declarant, sirets in accounts:
+                box.state(platform).add_account(
+                    Account(
+                        siret=declarant.siret,
+                        nom=declarant.last_name,
+                        prenom=declarant.first_name,
+                        motdepasse=declarant.password,
+                        sirets=sirets,
+                    )
+                )
+        pipe.send(box.base_url)
+        while (command := pipe.recv()) != "stop":
+            if command == "stats":
+                usage = resource.getrusage(resource.RUSAGE_SELF)
+                pipe.send(SandboxStats(usage.ru_utime, usage.ru_stime, Counter(counts)))
+
+
+class SandboxProcess:
+    """Start the child on ``with``, stop it after; ``url(platform)``, ``stats()``."""
+
+    def __init__(
+        self,
+        *,
+        latency_ms: int,
+        accounts: list[tuple[Declarant, frozenset[str]]],
+        stack_faults: bool = False,
+        as_is: bool = False,
+    ) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._pipe, child = context.Pipe()
+        self._process = context.Process(
+            target=_serve, args=(child, latency_ms, accounts, stack_faults, as_is), daemon=True
+        )
+        self.base_url = ""
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    def url(self, platform: str) -> str:
+        return f"{self.base_url}/{platform}"
+
+    def stats(self) -> SandboxStats:
+        self._pipe.send("stats")
+        return self._pipe.recv()
+
+    def __enter__(self) -> SandboxProcess:
+        self._process.start()
+        self.base_url = self._pipe.recv()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._pipe.send("stop")
+        self._process.join(30)
