@@ -12,9 +12,7 @@ the bilan, download them), as a script without the flow would. Then the deposit 
 the same kind, with its bounded concurrency; then the flow again under faults: 10 % of the
 deposit answers cut, 5 % 503 on every route. The sandbox runs in a child process (the platform's
 work must not share our interpreter's lock), with 50 ms of latency on every request, and reports
-its CPU time and the requests it received. Its listening socket gets TCP_NODELAY in the bench
-(``sandbox_process.no_delay``): as ``SandboxServer`` binds it, every answer waits ~44 ms more for
-Nagle and the client's delayed ACK, which would double the configured latency.
+its CPU time and the requests it received.
 
 The floor the flow cannot beat, measured in the same run: the CPU of self-checking the files,
 the sandbox's CPU during the flow, and the latency floor (requests received × latency ÷ the
@@ -363,9 +361,6 @@ def main() -> None:
     parser.add_argument("--no-faults", action="store_true", help="skip the run under faults")
     parser.add_argument("--stack-faults", action="store_true", help="503 on deposits too")
     parser.add_argument(
-        "--sandbox-as-is", action="store_true", help="no TCP_NODELAY fix: +44 ms a request"
-    )
-    parser.add_argument(
         "--trace", action="store_true", help="store transactions, Prefect calls, sleeps"
     )
     parser.add_argument("--profile", type=Path, help="py-spy and cProfile of the clean flow run")
@@ -381,7 +376,6 @@ def main() -> None:
         latency_ms=args.latency_ms,
         accounts=accounts,
         stack_faults=args.stack_faults,
-        as_is=args.sandbox_as_is,
     )
     trace = Trace() if args.trace else None
     if trace:

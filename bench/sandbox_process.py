@@ -3,9 +3,7 @@
 The platform's own work must not share the measured interpreter's lock; and a floor made of
 the platform's CPU and of the requests' latency needs both measured on the platform's side:
 the child counts the requests it receives per route (before any fault or latency), and reports
-them with its ``resource.getrusage`` whenever the parent asks (``stats``). Unless ``as_is``, its
-listening socket gets TCP_NODELAY (see :func:`no_delay`), so that a request costs the
-configured latency and not ~44 ms more.
+them with its ``resource.getrusage`` whenever the parent asks (``stats``).
 
     sandbox = SandboxProcess(latency_ms=50, accounts=[(declarant, sirets)])
     with sandbox:
@@ -18,7 +16,6 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
-import socket
 from collections import Counter
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -83,25 +80,11 @@ def _stacked_draw(original: Any) -> Any:
     return draw
 
 
-def no_delay(server: Any) -> None:
-    """Set TCP_NODELAY on the sandbox's listening socket (its connections inherit it).
-
-    ``SandboxServer.start`` binds ``socket.socket(AF_INET, SOCK_STREAM)`` itself and hands it
-    to uvicorn; asyncio sets TCP_NODELAY only on sockets whose ``proto`` is IPPROTO_TCP, and
-    this one's is 0, so Nagle holds each response body behind its head until the client's
-    delayed ACK: ~44 ms more on every request, whatever the configured latency.
-    """
-    for listening in server._server.servers:
-        for sock in listening.sockets:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
 def _serve(
     pipe: Connection,
     latency_ms: int,
     accounts: list[tuple[Declarant, frozenset[str]]],
     stack_faults: bool,
-    as_is: bool,
 ) -> None:
     """Child process: the sandbox with the bench's accounts, until the parent says stop."""
     from coursier.sandbox import server as server_module
@@ -117,8 +100,6 @@ def _serve(
     # The bilan at once; CRM and AER much later, so that "final" means the same in every run.
     delays = ReturnDelays(aee=0, bilan=0, crm_nominatif=3600, crm_financier=3600, aer=3600)
     with server_module.SandboxServer(seed=7, return_delays=delays, latency_ms=latency_ms) as box:
-        if not as_is:
-            no_delay(box)
         for platform in box.states:
             for declarant, sirets in accounts:
                 box.state(platform).add_account(
@@ -146,12 +127,11 @@ class SandboxProcess:
         latency_ms: int,
         accounts: list[tuple[Declarant, frozenset[str]]],
         stack_faults: bool = False,
-        as_is: bool = False,
     ) -> None:
         context = multiprocessing.get_context("spawn")
         self._pipe, child = context.Pipe()
         self._process = context.Process(
-            target=_serve, args=(child, latency_ms, accounts, stack_faults, as_is), daemon=True
+            target=_serve, args=(child, latency_ms, accounts, stack_faults), daemon=True
         )
         self.base_url = ""
 

@@ -180,7 +180,8 @@ def follow_returns(
     settings = run.settings
     deadline = time.monotonic() + seconds
     verdicts: dict[int, Verdict] = {}
-    waiting = list(deposit_ids)
+    with run.store.begin() as session:  # those a first look already settled are not asked again
+        waiting = [i for i in deposit_ids if session.get_one(Deposit, i).final_at is None]
     logger = get_run_logger()
 
     def look(deposit_id: int) -> Followed:
@@ -200,7 +201,9 @@ def follow_returns(
             if not waiting or time.monotonic() + settings.follow_poll_seconds > deadline:
                 break
             time.sleep(settings.follow_poll_seconds)
-    export_aer(run.store, [d for d, v in verdicts.items() if v.aer_available], settings.aer_folder)
+    with run.store.begin() as session:
+        with_aer = [i for i in deposit_ids if session.get_one(Deposit, i).aer_available]
+    export_aer(run.store, with_aer, settings.aer_folder)
     return verdicts
 
 

@@ -16,11 +16,13 @@ from __future__ import annotations
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from coursier.connectors.errors import ConnectorError
 from coursier.models.deposits import Action, Plan
 from coursier.store.claims import ClaimOutcome
 from coursier.store.portfolio import DossierView
@@ -42,6 +44,7 @@ from coursier.tasks.deposits import (
 from coursier.tasks.dsn_files import CheckedFile
 from coursier.tasks.leases import Lease
 from coursier.tasks.reconciling import Reconciler, reconcile_account, try_reconcile
+from coursier.tasks.returns import refresh_flux
 from coursier.tasks.runs import Run
 
 NEEDS_ACCOUNT = (Action.DEPOSIT, Action.FOLLOW, Action.RECONCILE)
@@ -119,6 +122,9 @@ class _Dispatch:
     last: dict[str, FileResult] = field(default_factory=dict)
     not_before: dict[str, float] = field(default_factory=dict)
     running: dict[Future[Sent], CheckedFile] = field(default_factory=dict)
+    #: Groups a claim found held elsewhere or unsettled: not asked again before the next look.
+    blocked: set[str] = field(default_factory=set)
+    blocked_at: float = 0.0
 
     def send_all(self, files: list[CheckedFile]) -> list[FileResult]:
         settings = self.run.settings
@@ -142,6 +148,7 @@ class _Dispatch:
             elif time.monotonic() >= next_reconcile:  # only waiting is left: settle what can be
                 try_reconcile(reconcile)
                 next_reconcile = time.monotonic() + settings.follow_poll_seconds
+                self.blocked.clear()
             else:
                 time.sleep(min(settings.follow_poll_seconds, 0.2))
         for checked in pending:
@@ -151,15 +158,25 @@ class _Dispatch:
     def _launch(self, pending: deque[CheckedFile]) -> bool:
         """Claim what can be claimed now; whether any file moved (sent or settled)."""
         moved = False
-        busy = {file_group(c) for c in self.running.values()}
+        if time.monotonic() - self.blocked_at >= self.run.settings.follow_poll_seconds:
+            self.blocked.clear()  # another run may have freed them since
+        busy = {file_group(c) for c in self.running.values()} | self.blocked
         for _ in range(len(pending)):
             if len(self.running) >= self.run.settings.deposit_concurrency:
                 break
             checked = pending.popleft()
-            if file_group(checked) in busy or not self._may_send(checked) or not self._try(checked):
+            group = file_group(checked)
+            if group in busy or not self._may_send(checked):
                 pending.append(checked)
                 continue
-            busy.add(file_group(checked))
+            if not self._try(checked):
+                if not self.blocked:
+                    self.blocked_at = time.monotonic()
+                self.blocked.add(group)
+                busy.add(group)
+                pending.append(checked)
+                continue
+            busy.add(group)
             moved = True
         return moved
 
@@ -173,8 +190,7 @@ class _Dispatch:
         claim = claim_file(self.run, self.dossier, self.account, checked)
         if claim.outcome is ClaimOutcome.CLAIMED:
             self.sends[checked.sha256] = self.sends.get(checked.sha256, 0) + 1
-            client = self.account.client
-            future = self.pool.submit(send_claimed, self.run, client, checked, claim.deposit_id)
+            future = self.pool.submit(self._send, checked, claim.deposit_id)
             self.running[future] = checked
         elif claim.outcome is ClaimOutcome.HELD:
             self._done(held(checked, claim))
@@ -184,6 +200,15 @@ class _Dispatch:
         else:
             return False
         return True
+
+    def _send(self, checked: CheckedFile, deposit_id: int) -> Sent:
+        """POST one claimed file; once deposited, a first look at its returns from the same
+        thread (a quick bilan settles it here, and the flow's follow-up skips it)."""
+        sent = send_claimed(self.run, self.account.client, checked, deposit_id)
+        if sent.fate is Fate.DEPOSITED and sent.result.idflux:
+            with suppress(ConnectorError):  # the follow-up, or the returns control, reads them
+                refresh_flux(self.run, self.account, deposit_id)
+        return sent
 
     def _took(self, checked: CheckedFile, sent: Sent, pending: deque[CheckedFile]) -> None:
         self.last[checked.sha256] = sent.result

@@ -228,7 +228,7 @@ class NetEntreprisesClient:
         request = self._http.build_request(
             "POST",
             _join(self._urls.deposit, f"deposer-dsn/{self._version}/"),
-            content=gzip.compress(dsn, mtime=0),
+            content=gzip.compress(dsn, compresslevel=6, mtime=0),  # 4x faster than 9, ~same size
             headers={
                 "Content-Type": "text/plain",
                 "Content-Encoding": "gzip",
