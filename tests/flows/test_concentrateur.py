@@ -3,10 +3,14 @@ portfolio names, and its rows are an account of their own."""
 
 from __future__ import annotations
 
+import contextlib
+
+import pytest
 from pydantic import SecretStr
 from sqlalchemy import select, update
 
-from coursier.connectors.credentials import save
+from coursier.connectors.credentials import CredentialsNotFound, delete, save
+from coursier.connectors.net_entreprises.block import NetEntreprisesCredentials
 from coursier.deployments.sandbox_world import credentials_for
 from coursier.flows.dsn_deposit import dsn_deposit
 from coursier.flows.dsn_returns import dsn_returns
@@ -15,6 +19,15 @@ from coursier.sandbox.accounts import Account
 from coursier.store import Deposit, open_store
 from coursier.store.tables import CompanyRow
 from tests.flows.world import BAKERY, BUREAU, OCTOBER, OPERATOR, write
+
+
+@pytest.fixture(autouse=True)
+def suite_credentials_removed_after():
+    """The concentrateur's block is the dossier's: later tests must find the bureau's again."""
+    yield
+    with contextlib.suppress(CredentialsNotFound):
+        delete(NetEntreprisesCredentials, "net-entreprises", "dossier", BAKERY.code)
+
 
 SUITE = Account(
     siret="18751249600022",
