@@ -87,8 +87,8 @@ def _serve(
     stack_faults: bool,
 ) -> None:
     """Child process: the sandbox with the bench's accounts, until the parent says stop."""
+    from coursier.deployments.sandbox_world import open_account
     from coursier.sandbox import server as server_module
-    from coursier.sandbox.accounts import Account
     from coursier.sandbox.documents import ReturnDelays
     from coursier.sandbox.faults import FaultBoard
 
@@ -102,15 +102,7 @@ def _serve(
     with server_module.SandboxServer(seed=7, return_delays=delays, latency_ms=latency_ms) as box:
         for platform in box.states:
             for declarant, sirets in accounts:
-                box.state(platform).add_account(
-                    Account(
-                        siret=declarant.siret,
-                        nom=declarant.last_name,
-                        prenom=declarant.first_name,
-                        motdepasse=declarant.password,
-                        sirets=sirets,
-                    )
-                )
+                open_account(box, platform, declarant, sirets)
         pipe.send(box.base_url)
         while (command := pipe.recv()) != "stop":
             if command == "stats":

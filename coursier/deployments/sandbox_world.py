@@ -124,11 +124,11 @@ def open_accounts(
     """The declarant accounts on the platforms: the bureau's may declare for every dossier."""
     sirets = frozenset(d.employer.siret for d in dossiers)
     for platform in {d.platform for d in dossiers}:
-        _open_account(sandbox, platform, bureau, sirets)
+        open_account(sandbox, platform, bureau, sirets)
     for dossier in dossiers:
         declarant = (dossier_declarants or {}).get(dossier.code)
         if declarant is not None:
-            _open_account(sandbox, dossier.platform, declarant, frozenset({dossier.employer.siret}))
+            open_account(sandbox, dossier.platform, declarant, frozenset({dossier.employer.siret}))
 
 
 def install_bureau(
@@ -169,9 +169,10 @@ def install_bureau(
     return text
 
 
-def _open_account(
+def open_account(
     sandbox: SandboxServer, platform: str, declarant: Declarant, sirets: frozenset[str]
 ) -> None:
+    """The declarant's account on one sandbox platform, authorised for ``sirets``."""
     sandbox.state(platform).add_account(
         Account(
             siret=declarant.siret,
