@@ -118,7 +118,9 @@ class AuditEvent(Base):
     """One thing that happened, for an auditor: who did what to which dossier, and how it went.
 
     Append-only: the ORM refuses updates and deletes (below) and so does the database, through
-    triggers created by the migration, which also stop raw SQL.
+    triggers created by the migration, which also stop raw SQL. Hash-chained against whoever
+    gets past both (``coursier.store.audit_chain``): ``append_audit`` fills ``prev_hash`` and
+    ``row_hash``; ``prev_hash`` is unique, so the chain cannot fork.
     """
 
     __tablename__ = "audit_events"
@@ -126,6 +128,7 @@ class AuditEvent(Base):
         Index("ix_audit_events_at", "at"),
         Index("ix_audit_events_flow_at", "flow", "at"),
         Index("ix_audit_events_dossier_at", "dossier", "at"),
+        UniqueConstraint("prev_hash", name="uq_audit_events_prev_hash"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,6 +141,8 @@ class AuditEvent(Base):
     subject: Mapped[str | None]
     outcome: Mapped[str | None]
     details: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
 
 
 def _refuse_change(_mapper: Mapper[Any], _connection: Any, target: AuditEvent) -> None:
