@@ -11,7 +11,7 @@ from rich.console import Console
 
 from coursier.deployments.terminal import console
 from coursier.sandbox.accounts import TEST_DECLARANT
-from coursier.sandbox.server import SandboxServer
+from coursier.sandbox.server import PortUnavailable, SandboxServer
 
 app = typer.Typer(help="Bac à sable des plateformes (Net-Entreprises, IZILIO) sur 127.0.0.1.")
 
@@ -51,4 +51,8 @@ def sandbox(
     seed: Annotated[int, typer.Option(help="Graine des comptes, flux et pannes simulées.")] = 0,
 ) -> None:
     """Sert Net-Entreprises et IZILIO simulés sur 127.0.0.1 jusqu'à Ctrl-C."""
-    run_sandbox(port, seed, console(), lambda _: wait_for_interrupt())
+    try:
+        run_sandbox(port, seed, console(), lambda _: wait_for_interrupt())
+    except PortUnavailable as exc:
+        Console(stderr=True, soft_wrap=True).print(f"--port : {exc}", markup=False)
+        raise typer.Exit(2) from None

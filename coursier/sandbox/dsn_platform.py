@@ -13,7 +13,8 @@ Answers follow the official simulator's (recordings in ``tests/contract/recordin
   ``application/json`` in 2.0. A concentrateur's deposit is its declarant's.
 
 Error answers are plain French text, and only a 200 carries ``Expires`` (:mod:`.headers`).
-Listings and downloads are in :mod:`.dsn_listings`, the inspection API in :mod:`.inspection`.
+Listings and downloads are in :mod:`.dsn_listings`, its inspection routes in
+:mod:`.dsn_inspection`. Both platforms register here (:mod:`.registry`), each with its state.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from coursier.models.dsn.lines import decoded_lines
 from coursier.models.returns import writer
 from coursier.models.returns.rapport import BLOCKING, ReturnAnomaly
 from coursier.models.returns.xml import ReturnParseError, local_name, safe_fromstring, text
-from coursier.sandbox import dsn_listings, inspection
+from coursier.sandbox import dsn_inspection, dsn_listings
 from coursier.sandbox.accounts import LoginRefused, check_login
 from coursier.sandbox.documents import (
     NOT_AUTHORISED_CODE,
@@ -43,7 +44,6 @@ from coursier.sandbox.documents import (
     read_deposited,
     starts_with_s10,
 )
-from coursier.sandbox.faults import FaultMiddleware
 from coursier.sandbox.headers import AnswerHeaders
 from coursier.sandbox.http import (
     Caller,
@@ -54,6 +54,8 @@ from coursier.sandbox.http import (
     platform,
     platform_error_response,
 )
+from coursier.sandbox.platform_app import platform_app
+from coursier.sandbox.registry import SandboxPlatform, ServerSettings, register
 from coursier.sandbox.state import Deposit, PlatformState
 
 #: Field → maximum length of the authentication body (the SIRET is exactly 14 digits).
@@ -63,19 +65,27 @@ MAX_FILE_SIZE = 512 * 1024 * 1024
 #: The rapport's content type per API version: 2.0 announces JSON and sends the XML.
 RAPPORT_MEDIA = {"1.0": XML, "2.0": "application/json"}
 
+#: The DSN platforms served, by mount prefix (same protocol, separate state).
+DSN_PLATFORMS = ("net-entreprises", "izilio")
+
 router = APIRouter()
 
 
-def create_platform_app(state: PlatformState) -> FastAPI:
-    app = FastAPI(
-        title=f"Bac à sable {state.name}", docs_url=None, redoc_url=None, openapi_url=None
+def new_state(platform: SandboxPlatform, settings: ServerSettings) -> PlatformState:
+    return PlatformState(
+        platform.prefix,
+        settings.seed,
+        settings.clock,
+        settings.return_delays,
+        settings.token_lifetime_s,
+        settings.answer_backoff_s,
+        fault_routes=platform.fault_routes,
     )
-    app.state.platform = state
+
+
+def create_platform_app(platform: SandboxPlatform, state: PlatformState) -> FastAPI:
+    app = platform_app(platform, state)
     app.add_exception_handler(PlatformError, platform_error_response)
-    app.include_router(router)
-    app.include_router(dsn_listings.router)
-    app.include_router(inspection.router)
-    app.add_middleware(FaultMiddleware, board=state.faults, clock=state.clock)
     app.add_middleware(AnswerHeaders, state=state)  # outermost: fault answers get a Date too
     return app
 
@@ -234,3 +244,15 @@ def _register(state: PlatformState, who: Caller, data: bytes, version: str) -> t
     )
     state.record_deposit(deposit, planned)
     return (422, document) if rejection else (200, document)
+
+
+for _prefix in DSN_PLATFORMS:
+    register(
+        SandboxPlatform(
+            prefix=_prefix,
+            new_state=new_state,
+            create_app=create_platform_app,
+            routers=(router, dsn_listings.router),
+            inspection=(dsn_inspection.router,),
+        )
+    )

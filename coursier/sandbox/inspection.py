@@ -1,20 +1,21 @@
-"""The test-only inspection API under ``/{platform}/_sandbox/``: see and steer the platform.
+"""The inspection routes every platform has, under ``/{platform}/_sandbox/``: steer it.
 
-Deposits received (to prove nothing arrived twice), returns per flux, accounts (never their
-passwords), faults, the clock, and ``reset``. No token is needed: the sandbox listens on
-loopback only.
+Its fault rules (a rule on a route the platform does not have is 422, saying which it has), the
+clock, and ``reset``. A platform adds its own (what it received) beside these. No token is
+needed: the sandbox listens on loopback only.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, ValidationError
+from typing import TYPE_CHECKING
 
-from coursier.sandbox.accounts import Account
-from coursier.sandbox.faults import Fault
-from coursier.sandbox.http import PlatformError, platform
-from coursier.sandbox.state import UnknownReturn
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from coursier.sandbox.faults import Fault, UnknownFaultRoute
+
+if TYPE_CHECKING:
+    from coursier.sandbox.registry import SandboxState
 
 router = APIRouter(prefix="/_sandbox")
 
@@ -23,93 +24,44 @@ class ClockAdvance(BaseModel):
     seconds: float = Field(ge=0)
 
 
-class ReturnOverwrite(BaseModel):
-    status: str = Field(pattern=r"^(OK|KO|ANO)$")
-    content: str | None = None
-    media_type: str | None = None
-
-
-@router.get("/deposits")
-def deposits(request: Request) -> list[dict[str, object]]:
-    return [d.public() for d in platform(request).deposits()]
-
-
-@router.get("/returns")
-def returns(request: Request, idflux: str | None = None) -> list[dict[str, object]]:
-    """Every return (visible or still pending) of one flux, or of every flux."""
-    state = platform(request)
-    fluxes = [idflux] if idflux else [d.idflux for d in state.deposits()]
-    now = state.clock.now()
-    return [
-        {**r.public(), "visible": r.available_at <= now}
-        for flux in fluxes
-        for r in state.returns(flux, visible_only=False)
-    ]
-
-
-@router.post("/returns/{idflux}/{return_id}")
-def overwrite_return(
-    request: Request, idflux: str, return_id: str, change: ReturnOverwrite
-) -> dict[str, object]:
-    try:
-        stored = platform(request).overwrite_return(
-            idflux,
-            return_id,
-            status=change.status,
-            content=change.content.encode("utf-8") if change.content is not None else None,
-            media_type=change.media_type,
-        )
-    except UnknownReturn as exc:
-        raise PlatformError(404, str(exc)) from None
-    return stored.public()
-
-
-@router.get("/accounts")
-def accounts(request: Request) -> list[dict[str, object]]:
-    return [a.public() for a in platform(request).accounts()]
-
-
-@router.post("/accounts", status_code=201)
-async def add_account(request: Request) -> Response:
-    """Validated by hand: FastAPI's own 422 would echo the body, password included."""
-    try:
-        account = Account.model_validate_json(await request.body())
-    except ValidationError as exc:
-        errors = exc.errors(include_input=False, include_url=False, include_context=False)
-        return JSONResponse({"detail": errors}, status_code=422)
-    platform(request).add_account(account)
-    return JSONResponse(account.public(), status_code=201)
+def state_of(request: Request) -> SandboxState:
+    """The state of the platform app serving ``request`` (``platform_app`` puts it there)."""
+    return request.app.state.platform
 
 
 @router.get("/faults")
 def faults(request: Request) -> list[dict[str, object]]:
-    return [f.model_dump(mode="json") for f in platform(request).faults.rules()]
+    return [f.model_dump(mode="json") for f in state_of(request).faults.rules()]
 
 
 @router.post("/faults")
 def set_fault(request: Request, fault: Fault) -> dict[str, object]:
-    platform(request).faults.set(fault)
+    try:
+        state_of(request).faults.set(fault)
+    except UnknownFaultRoute as exc:
+        raise HTTPException(422, str(exc)) from None
     return fault.model_dump(mode="json")
 
 
 @router.delete("/faults")
 def clear_faults(request: Request) -> dict[str, object]:
-    platform(request).faults.clear()
+    state_of(request).faults.clear()
     return {"faults": []}
 
 
 @router.get("/clock")
 def clock(request: Request) -> dict[str, str]:
-    return {"now": platform(request).clock.now().isoformat()}
+    return {"now": state_of(request).clock.now().isoformat()}
 
 
 @router.post("/clock")
 def advance_clock(request: Request, advance: ClockAdvance) -> dict[str, str]:
     """Move the server's clock forward (shared by every platform of the server)."""
-    return {"now": platform(request).clock.advance(advance.seconds).isoformat()}
+    return {"now": state_of(request).clock.advance(advance.seconds).isoformat()}
 
 
 @router.post("/reset")
 def reset(request: Request) -> dict[str, str]:
-    platform(request).reset()
-    return {"reset": platform(request).name}
+    state = state_of(request)
+    state.reset()
+    return {"reset": state.name}

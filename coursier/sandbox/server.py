@@ -4,29 +4,42 @@
         httpx.post(sandbox.url("net-entreprises") + "/authentifier/1.0/", ...)
         sandbox.state("net-entreprises").clock.advance(60)
 
-The server binds 127.0.0.1 only (port 0: a free port), logs warnings only, and stops with the
-``with`` block, its thread joined.
+It serves every platform registered when it is built (:mod:`.registry`), each with its own
+state. The server binds 127.0.0.1 only (port 0: a free port; a taken or impossible port is
+:class:`PortUnavailable` at ``start``), logs warnings only, and stops with the ``with`` block,
+its thread joined.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 import threading
 import time
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 
-from coursier.sandbox.app import DSN_PLATFORMS, create_app
+from coursier.sandbox.app import create_app
 from coursier.sandbox.clock import Clock
 from coursier.sandbox.documents import ReturnDelays
 from coursier.sandbox.faults import Fault, QuietCuts
-from coursier.sandbox.state import PlatformState
+from coursier.sandbox.registry import SandboxState, ServerSettings, registered
 
 HOST = "127.0.0.1"
+MAX_PORT = 65535
+BIND_ERRORS = {
+    errno.EADDRINUSE: "port déjà pris",
+    errno.EACCES: "port réservé : au-dessous de 1024, il faut des droits d'administrateur",
+}
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 10.0
+
+
+class PortUnavailable(RuntimeError):
+    """The port asked for cannot be listened on (taken, out of range, not allowed)."""
 
 
 class SandboxServer:
@@ -45,11 +58,12 @@ class SandboxServer:
             raise ValueError("le délai d'Expires du bac à sable ne peut être négatif")
         self.seed = seed
         self.clock = Clock()
-        self.states = {
-            name: PlatformState(
-                name, seed, self.clock, return_delays, token_lifetime_s, answer_backoff_s
-            )
-            for name in DSN_PLATFORMS
+        settings = ServerSettings(
+            seed, self.clock, return_delays, token_lifetime_s, answer_backoff_s
+        )
+        self.platforms = {p.prefix: p for p in registered()}
+        self.states: dict[str, Any] = {
+            name: p.new_state(p, settings) for name, p in self.platforms.items()
         }
         self.latency_ms = latency_ms
         self._requested_port = port
@@ -60,7 +74,7 @@ class SandboxServer:
         for state in self.states.values():
             self._apply_latency(state)
 
-    def _apply_latency(self, state: PlatformState) -> None:
+    def _apply_latency(self, state: SandboxState) -> None:
         if self.latency_ms:
             state.faults.set(Fault(route="*", latency_ms=self.latency_ms))
 
@@ -71,13 +85,18 @@ class SandboxServer:
         return f"http://{HOST}:{self.port}"
 
     def url(self, platform: str) -> str:
-        """The base URL of one platform (``net-entreprises`` or ``izilio``)."""
-        if platform not in self.states:
-            raise KeyError(f"plateforme inconnue {platform!r} : une de {', '.join(self.states)}")
+        """The base URL of one platform (``net-entreprises``, ``izilio`` …)."""
+        self._known(platform)
         return f"{self.base_url}/{platform}"
 
-    def state(self, platform: str) -> PlatformState:
+    def state(self, platform: str) -> Any:
+        """The state of one platform (for the DSN ones a ``PlatformState``)."""
+        self._known(platform)
         return self.states[platform]
+
+    def _known(self, platform: str) -> None:
+        if platform not in self.states:
+            raise KeyError(f"plateforme inconnue {platform!r} : une de {', '.join(self.states)}")
 
     def reset(self) -> None:
         """Every platform back to its seeded state (the server-wide latency kept)."""
@@ -86,21 +105,11 @@ class SandboxServer:
             self._apply_latency(state)
 
     def start(self) -> SandboxServer:
-        """Bind the port here (a taken port is a clear error at once), then serve in a thread."""
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        # asyncio disables Nagle only on sockets it made as TCP: without this, every answer
-        # waits for the client's delayed ACK (about 40 ms a request).
-        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        try:
-            listener.bind((HOST, self._requested_port))
-        except OSError as exc:
-            listener.close()
-            raise RuntimeError(
-                f"le bac à sable ne peut pas écouter sur {HOST}:{self._requested_port} "
-                f"({exc.strerror}) : choisissez un autre port"
-            ) from None
+        """Bind the port here (a taken or impossible port is :class:`PortUnavailable` at once),
+        then serve in a thread."""
+        listener = self._listen()
         config = uvicorn.Config(
-            create_app(self.states),
+            create_app([(p, self.states[name]) for name, p in self.platforms.items()]),
             log_level="warning",
             access_log=False,
             lifespan="off",
@@ -123,6 +132,28 @@ class SandboxServer:
             time.sleep(0.01)
         self.port = listener.getsockname()[1]
         return self
+
+    def _listen(self) -> socket.socket:
+        port = self._requested_port
+        if not 0 <= port <= MAX_PORT:
+            raise PortUnavailable(
+                f"le bac à sable ne peut pas écouter sur le port {port} : un port va de 1 à "
+                f"{MAX_PORT} (0 : un port libre)"
+            )
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # asyncio disables Nagle only on sockets it made as TCP: without this, every answer
+        # waits for the client's delayed ACK (about 40 ms a request).
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            listener.bind((HOST, port))
+        except OSError as exc:
+            listener.close()
+            why = BIND_ERRORS.get(exc.errno, exc.strerror)
+            raise PortUnavailable(
+                f"le bac à sable ne peut pas écouter sur {HOST}:{port} ({why}) : "
+                "choisissez un autre port"
+            ) from None
+        return listener
 
     def stop(self) -> None:
         if self._server is not None:

@@ -115,7 +115,8 @@ def _token_value(account: Account, lifetime_s: int, issued_at: datetime) -> str:
 @dataclass
 class PlatformState:
     """``answer_backoff_s``: what every 200's ``Expires`` adds to the clock (the official
-    platform says 120 s; the default keeps tests and benchmarks from waiting)."""
+    platform says 120 s; the default keeps tests and benchmarks from waiting);
+    ``fault_routes``: the routes its faults may name (its registration's)."""
 
     name: str
     seed: int
@@ -123,9 +124,10 @@ class PlatformState:
     delays: ReturnDelays = field(default_factory=ReturnDelays)
     token_lifetime_s: int = 3600
     answer_backoff_s: float = 0.0
+    fault_routes: tuple[str, ...] = field(kw_only=True)
 
     def __post_init__(self) -> None:
-        self.faults = FaultBoard(self.seed, self.name)
+        self.faults = FaultBoard(self.seed, self.name, self.fault_routes)
         self._lock = threading.RLock()
         self.reset()
 

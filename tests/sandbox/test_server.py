@@ -1,4 +1,4 @@
-"""The server runner and the ``coursier sandbox`` command."""
+"""The server runner and the ``coursier sandbox`` command (a port it cannot take included)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from coursier.deployments import sandbox_cli
-from coursier.sandbox.server import SandboxServer
+from coursier.sandbox.server import PortUnavailable, SandboxServer
 from tests.sandbox.helpers import PLATFORM, login
 
 
@@ -43,13 +43,44 @@ def test_an_unknown_platform_is_named():
         sandbox.url("securex")
 
 
-def test_a_taken_port_is_a_clear_error():
+@pytest.fixture
+def taken_port():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        port = taken.getsockname()[1]
-        with pytest.raises(RuntimeError, match=f"127.0.0.1:{port}.*autre port"):
-            SandboxServer(port=port).start()
+        yield taken.getsockname()[1]
+
+
+def test_a_taken_port_is_a_clear_error(taken_port):
+    before = set(threading.enumerate())
+    with pytest.raises(
+        PortUnavailable, match=f"127.0.0.1:{taken_port} .port déjà pris.*autre port"
+    ):
+        SandboxServer(port=taken_port).start()
+    assert _new_threads(before) == set()
+
+
+@pytest.mark.parametrize("port", [70000, 65536, -1])
+def test_a_port_out_of_range_is_a_clear_error(port):
+    with pytest.raises(PortUnavailable, match=f"port {port} : un port va de 1 à 65535"):
+        SandboxServer(port=port).start()
+
+
+@pytest.mark.parametrize(
+    ("port", "message"),
+    [
+        ("taken", "127.0.0.1:{port} (port déjà pris) : choisissez un autre port"),
+        ("70000", "le port 70000 : un port va de 1 à 65535 (0 : un port libre)"),
+    ],
+)
+def test_the_command_refuses_a_port_it_cannot_take_in_french(taken_port, port, message):
+    port = str(taken_port) if port == "taken" else port
+    result = CliRunner().invoke(sandbox_cli.app, ["--port", port])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("--port : le bac à sable ne peut pas écouter sur ")
+    assert message.format(port=port) in result.stderr
+    assert "Traceback" not in result.output
+    assert "Bac à sable coursier" not in result.stdout  # nothing claimed to be served
 
 
 def test_the_same_seed_gives_the_same_accounts_but_never_the_same_flux_ids():
