@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from coursier.deployments import (
+    audit_cli,
     credentials_cli,
     dsn_cli,
     m2m_cli,
@@ -27,7 +28,7 @@ app.add_typer(portfolio_cli.app, name="portfolio")
 app.add_typer(credentials_cli.app, name="credentials")
 app.add_typer(m2m_cli.app, name="m2m")
 app.command("sandbox")(sandbox_cli.sandbox)
-app.command("audit")(runs_cli.audit)
+app.add_typer(audit_cli.app, name="audit")
 app.command("rerun")(runs_cli.rerun)
 app.command("serve")(runs_cli.serve)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, text
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from coursier.store.audit_chain import GENESIS, canonical_at, first_break, row_hash, stored_details
@@ -55,9 +55,12 @@ def append_audit(
     ``at`` defaults to now, but never before the last event's (a clock set back must not look
     like back-dating); an explicit ``at`` before the last event's is a ``ValueError``.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"SELECT pg_advisory_xact_lock({_APPEND_LOCK_KEY})"))
-    head = session.execute(
+    # The session's connection, not the session: no autoflush, whose cost grows with the
+    # objects the session holds (every event is flushed when appended, so the head is known).
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_APPEND_LOCK_KEY})")
+    head = connection.execute(
         select(AuditEvent.id, AuditEvent.at, AuditEvent.row_hash)
         .order_by(AuditEvent.id.desc())
         .limit(1)
