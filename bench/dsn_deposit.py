@@ -20,14 +20,12 @@ configured concurrency). Targets (issue #3, part 3): speedup ≥ 12, flow/floor 
 faults no file lost (never received, or not final) and none received twice.
 
     .venv/bin/python bench/dsn_deposit.py [--files 500] [--establishments 125] [--employees 50]
-        [--latency-ms 50] [--baseline-files N] [--no-faults] [--stack-faults] [--sandbox-as-is]
+        [--latency-ms 50] [--baseline-files N] [--no-faults] [--sandbox-as-is]
         [--trace] [--profile DIR]
 
 About 3 minutes on 2 cores, two thirds of it the baseline; ``--baseline-files 20`` times it on
 20 files and scales it, for quick runs while working on the flow.
 
-``--stack-faults``: the sandbox's FaultBoard lets a route's own rule hide the ``*`` rule, so the
-deposits get cuts but never the 503; this makes both apply (in the sandbox child only).
 ``--profile DIR``: during the clean flow run, py-spy samples the threads holding the GIL in the
 flow process and the sandbox (``flow.txt``, ``sandbox.txt``: raw stacks) and cProfile times every
 thread of the flow process on its own CPU clock (``flow-cpu.pstats``); the run is slower so.
@@ -359,7 +357,6 @@ def main() -> None:
         "--baseline-files", type=int, help="time the baseline on fewer files, scaled (quick runs)"
     )
     parser.add_argument("--no-faults", action="store_true", help="skip the run under faults")
-    parser.add_argument("--stack-faults", action="store_true", help="503 on deposits too")
     parser.add_argument(
         "--trace", action="store_true", help="store transactions, Prefect calls, sleeps"
     )
@@ -375,7 +372,6 @@ def main() -> None:
     sandbox = SandboxProcess(
         latency_ms=args.latency_ms,
         accounts=accounts,
-        stack_faults=args.stack_faults,
     )
     trace = Trace() if args.trace else None
     if trace:

@@ -66,37 +66,19 @@ class _CountRequests:
         await self.app(scope, receive, send)
 
 
-def _stacked_draw(original: Any) -> Any:
-    """A FaultBoard.draw where a route's own rule and ``*``'s both apply: the route's first,
-    then, if it did not strike, ``*``'s (the product's board lets the route's rule hide ``*``)."""
-
-    def draw(self: Any, route: str) -> Any:
-        fault = original(self, route)
-        own = [r for r in self.rules() if r.route == route and r.kind is not None]
-        if fault is None and route != "*" and own:
-            fault = original(self, "*")
-        return fault
-
-    return draw
-
-
 def _serve(
     pipe: Connection,
     latency_ms: int,
     accounts: list[tuple[Declarant, frozenset[str]]],
-    stack_faults: bool,
 ) -> None:
     """Child process: the sandbox with the bench's accounts, until the parent says stop."""
     from coursier.deployments.sandbox_world import open_account
     from coursier.sandbox import server as server_module
     from coursier.sandbox.documents import ReturnDelays
-    from coursier.sandbox.faults import FaultBoard
 
     counts: Counter[str] = Counter()
     create_app = server_module.create_app
     server_module.create_app = lambda states: _CountRequests(create_app(states), counts)
-    if stack_faults:
-        FaultBoard.draw = _stacked_draw(FaultBoard.draw)  # type: ignore[method-assign]
     # The bilan at once; CRM and AER much later, so that "final" means the same in every run.
     delays = ReturnDelays(aee=0, bilan=0, crm_nominatif=3600, crm_financier=3600, aer=3600)
     with server_module.SandboxServer(seed=7, return_delays=delays, latency_ms=latency_ms) as box:
@@ -118,12 +100,11 @@ class SandboxProcess:
         *,
         latency_ms: int,
         accounts: list[tuple[Declarant, frozenset[str]]],
-        stack_faults: bool = False,
     ) -> None:
         context = multiprocessing.get_context("spawn")
         self._pipe, child = context.Pipe()
         self._process = context.Process(
-            target=_serve, args=(child, latency_ms, accounts, stack_faults), daemon=True
+            target=_serve, args=(child, latency_ms, accounts), daemon=True
         )
         self.base_url = ""
 
