@@ -29,6 +29,8 @@ Adding a platform (Securex, say) touches no shared module:
 
 ``SandboxServer`` then serves it, faults on its routes are accepted (and on no other), and
 ``tests/sandbox/test_registry.py`` checks that the app serves exactly the routes it declares.
+Only a knob the server's callers must set (as the DSN return delays) would be shared: a field
+of :class:`ServerSettings` and an argument of ``SandboxServer``.
 """
 
 from __future__ import annotations
