@@ -4,6 +4,10 @@ a flow run started by a deployment) and passed down, so that tasks never read ``
 A leaf module at the package's top, below flows and tasks: a flow run by a deployment is an
 edge too, and must be able to read the settings without importing the deployments.
 
+``home`` is one folder per user whatever the current directory: the platform's user data
+directory by default (``~/.local/share/coursier`` on Linux). The console script resolves it to an
+absolute path once, before anything else runs (``deployments/entry.py``).
+
 Secrets do not live here: they are in Prefect Blocks. The one exception is a password inside
 ``database_url``, which is why that field stays out of the model's ``repr``.
 """
@@ -12,8 +16,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import platformdirs
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_home() -> Path:
+    """The user's data directory for coursier, the same from any current directory."""
+    return Path(platformdirs.user_data_dir("coursier", appauthor=False))
 
 
 class CoursierSettings(BaseSettings):
@@ -21,8 +31,8 @@ class CoursierSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="COURSIER_", extra="ignore", frozen=True)
 
-    home: Path = Path("var")
-    """Working folder for local state: the SQLite store, Prefect's home."""
+    home: Path = Field(default_factory=default_home)
+    """Folder of local state: the SQLite store, Prefect's home, the AER, the key file."""
 
     database_url: str | None = Field(default=None, repr=False)
     """Any SQLAlchemy URL (PostgreSQL for scale); None means a SQLite file under ``home``."""
@@ -67,3 +77,9 @@ class CoursierSettings(BaseSettings):
     def prefect_home(self) -> Path:
         """``PREFECT_HOME`` for our runs, inside ``home`` so they never touch the user's profile."""
         return self.home / "prefect"
+
+    @property
+    def encryption_key_file(self) -> Path:
+        """Where Prefect's block encryption key is kept: beside Prefect's home, never inside
+        it, so that a copy of Prefect's database alone decrypts nothing."""
+        return self.home / "secrets" / "prefect-encryption.key"

@@ -8,6 +8,7 @@ from coursier.deployments import (
     audit_cli,
     credentials_cli,
     dsn_cli,
+    home_cli,
     m2m_cli,
     portfolio_cli,
     runs_cli,
@@ -23,6 +24,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.callback()(home_cli.global_options)
+app.command("where")(home_cli.where)
+app.command("init")(home_cli.init)
 app.add_typer(dsn_cli.app, name="dsn")
 app.add_typer(portfolio_cli.app, name="portfolio")
 app.add_typer(credentials_cli.app, name="credentials")
