@@ -28,6 +28,7 @@ from coursier.connectors.net_entreprises.errors import DepositOutcomeUnknown, De
 from coursier.models.accounts import group_key
 from coursier.models.deposits import Action, DepositState, Plan, plan_deposit
 from coursier.models.portfolio import module_of_nature
+from coursier.runkit import Run
 from coursier.store import Store
 from coursier.store.claims import SENDABLE, Claim, claim_deposit, finish_send
 from coursier.store.ledger import add_deposit, find_deposit
@@ -36,7 +37,6 @@ from coursier.store.m2m import m2m_enabled
 from coursier.store.portfolio import DossierView
 from coursier.tasks.accounts import Account
 from coursier.tasks.dsn_files import CheckedFile
-from coursier.tasks.runs import Run
 
 STATE_OF_ACTION = {
     Action.BLOCK: DepositState.BLOCKED,

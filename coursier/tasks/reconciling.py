@@ -32,11 +32,11 @@ from coursier.models.deposits import (
 from coursier.models.returns.listings import DepositEntry
 from coursier.models.returns.rapport import parse_rapport
 from coursier.models.returns.xml import ReturnParseError
+from coursier.runkit import Run
 from coursier.store.claims import adopt_unowned_rows, settle_unknown, unsettled_rows
 from coursier.store.ledger import known_idflux
 from coursier.store.ledger_tables import Deposit
 from coursier.tasks.accounts import Account
-from coursier.tasks.runs import Run
 
 NOT_ARRIVED = (
     "Le dépôt précédent n'est pas arrivé sur la plateforme : non déposée, elle est renvoyée "

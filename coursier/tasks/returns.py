@@ -31,6 +31,7 @@ from coursier.models.deposits import (
 from coursier.models.returns.listings import ReturnEntry, ReturnListing, SetAside
 from coursier.models.returns.rapport import parse_rapport
 from coursier.models.returns.xml import ReturnParseError
+from coursier.runkit import Run
 from coursier.store import Store
 from coursier.store.ledger import (
     deposit_of_flux,
@@ -45,7 +46,6 @@ from coursier.store.ledger import (
 )
 from coursier.store.ledger_tables import Deposit
 from coursier.tasks.accounts import Account
-from coursier.tasks.runs import Run
 
 RAPPORT_NATURES = frozenset({"10", BILAN_NATURE})
 #: With no previous look and nothing in flight, how far back a returns control looks.

@@ -24,10 +24,10 @@ from prefect.cache_policies import NO_CACHE
 
 from coursier.connectors.errors import ConnectorError
 from coursier.models.deposits import Action, Plan
+from coursier.runkit import Progress, Run, artifact_key
 from coursier.store.claims import ClaimOutcome
 from coursier.store.portfolio import DossierView
 from coursier.tasks.accounts import Account, open_account
-from coursier.tasks.artifacts import Progress, artifact_key
 from coursier.tasks.deposits import (
     Fate,
     FileResult,
@@ -45,7 +45,6 @@ from coursier.tasks.dsn_files import CheckedFile
 from coursier.tasks.leases import Lease
 from coursier.tasks.reconciling import Reconciler, reconcile_account, try_reconcile
 from coursier.tasks.returns import refresh_flux
-from coursier.tasks.runs import Run
 
 NEEDS_ACCOUNT = (Action.DEPOSIT, Action.FOLLOW, Action.RECONCILE)
 #: Sends of one file in one run (a 429 or a "not arrived" each cost one).
