@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from coursier.models.accounts import DeclarationIdentity
 
+AEE_NATURE = "10"  # the deposit's own answer, listed again among its returns
 BILAN_NATURE = "11"
 AER_NATURE = "44"
 FCTU_NATURE = "07"

@@ -7,7 +7,9 @@ once on a fresh database do not both create the tables.
 SQLite is tuned for several threads writing at once: WAL (readers do not block the writer), a
 busy timeout (a writer waits for the lock instead of failing), and transactions that take the
 write lock when they begin, because pysqlite's default of beginning at the first write lets a
-transaction that read first fail with "database is locked" without waiting.
+transaction that read first fail with "database is locked" without waiting. A transaction that
+only reads (``Store.read``) begins deferred instead: in WAL it reads a snapshot and never waits
+for the writers, who then wait only for each other.
 
 PostgreSQL is spoken through psycopg 3, the one driver the project ships and tests: a plain
 ``postgresql://`` (or ``postgres://``) URL is opened as ``postgresql+psycopg://``. Other drivers
@@ -61,17 +63,29 @@ class StoreUnavailable(RuntimeError):
     (host, port, database, user; the file for SQLite) and what to do, never the password."""
 
 
+#: The execution option that marks a connection whose transactions only read.
+_READ_ONLY = "coursier_read_only"
+
+
 @dataclass(frozen=True)
 class Store:
-    """An open store: the engine and a session factory (objects stay readable after commit)."""
+    """An open store: the engine and session factories (objects stay readable after commit)."""
 
     engine: Engine
     sessions: sessionmaker[Session]
+    readers: sessionmaker[Session]
 
     @contextmanager
     def begin(self) -> Iterator[Session]:
         """A session in a transaction: committed on success, rolled back on error."""
         with self.sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session in a transaction that only reads: on SQLite it does not take the write
+        lock, so it neither waits for the writers nor makes them wait. Never write in it."""
+        with self.readers.begin() as session:
             yield session
 
     def close(self) -> None:
@@ -113,7 +127,13 @@ def open_store(url: str | URL) -> Store:
     except BaseException:
         engine.dispose()
         raise
-    return Store(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+    return Store(
+        engine=engine,
+        sessions=sessionmaker(engine, expire_on_commit=False),
+        readers=sessionmaker(
+            engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
+        ),
+    )
 
 
 def database_url(url: str | URL) -> URL:
@@ -230,4 +250,5 @@ def _switch_to_wal(cursor: Any) -> None:
 
 
 def _begin_immediate(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    read_only = connection.get_execution_options().get(_READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coursier.models.deposits import DepositState
+from coursier.models.deposits import AER_NATURE, DepositState
 from coursier.store.ledger_tables import Deposit, ReturnCursor, StoredReturn
 from coursier.store.tables import utcnow
 
@@ -207,6 +207,33 @@ def returns_by_identity(
         (r.idflux, r.nature, r.return_id): (r.status, r.published_at)
         for r in session.scalars(query)
     }
+
+
+def unsettled_flux(session: Session, deposit_ids: Iterable[int]) -> dict[int, str]:
+    """deposit id → idflux of those of these deposits that are sent and not final yet."""
+    wanted = list(deposit_ids)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Deposit.id, Deposit.idflux)
+        .where(Deposit.id.in_(wanted), Deposit.final_at.is_(None), Deposit.idflux.is_not(None))
+        .order_by(Deposit.id)
+    )
+    return {deposit_id: idflux for deposit_id, idflux in rows}
+
+
+def aer_of(session: Session, deposit_ids: Iterable[int]) -> list[tuple[Deposit, StoredReturn]]:
+    """The stored AER of these deposits, each with its deposit."""
+    wanted = list(deposit_ids)
+    if not wanted:
+        return []
+    query = (
+        select(Deposit, StoredReturn)
+        .join(StoredReturn, StoredReturn.deposit_id == Deposit.id)
+        .where(Deposit.id.in_(wanted), StoredReturn.nature == AER_NATURE)
+        .order_by(Deposit.id, StoredReturn.published_at, StoredReturn.id)
+    )
+    return [(deposit, stored) for deposit, stored in session.execute(query)]
 
 
 def returns_of(session: Session, deposit_id: int) -> list[StoredReturn]:

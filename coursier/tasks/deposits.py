@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 from sqlalchemy import update
@@ -192,13 +192,25 @@ class Sent:
     result: FileResult
     fate: Fate
     retry_after: float | None = None  # a 429's wait, for a new try in this run
+    aee: bytes | None = None  # the platform's answer to a deposit it received
+
+
+class Posted(NamedTuple):
+    """What one POST gave, before it is recorded."""
+
+    fate: Fate
+    message: str
+    changes: dict[str, Any]  # the ledger row's new columns
+    code: str | None = None
+    retry_after: float | None = None
+    aee: bytes | None = None
 
 
 def send_claimed(
     run: Run, client: NetEntreprisesClient, checked: CheckedFile, deposit_id: int
 ) -> Sent:
     """POST a claimed file once and record what the platform answered."""
-    fate, message, changes, code, retry_after = _post(client, checked)
+    fate, message, changes, code, retry_after, aee = _post(client, checked)
     try:
         with run.store.begin() as session:
             kept = finish_send(session, deposit_id, run.flow_run_id, **changes)
@@ -216,7 +228,7 @@ def send_claimed(
         idflux=changes.get("idflux"),
         deposit_id=deposit_id,
     )
-    return Sent(result, fate, retry_after)
+    return Sent(result, fate, retry_after, aee)
 
 
 def _reissued(run: Run, deposit_id: int, changes: dict[str, Any]) -> tuple[Fate, str, str, bool]:
@@ -232,9 +244,7 @@ def _reissued(run: Run, deposit_id: int, changes: dict[str, Any]) -> tuple[Fate,
     return Fate.DEPOSITED, message, "idflux-reissued", kept
 
 
-def _post(
-    client: NetEntreprisesClient, checked: CheckedFile
-) -> tuple[Fate, str, dict[str, Any], str | None, float | None]:
+def _post(client: NetEntreprisesClient, checked: CheckedFile) -> Posted:
     try:
         rapport = client.deposit(checked.content)
     except DepositRejected as rejected:
@@ -242,7 +252,7 @@ def _post(
         changes = {"state": DepositState.REJECTED.value, "message": message, "final_at": _now()}
         if rejected.rapport is not None and rejected.rapport.idflux:
             changes["idflux"] = rejected.rapport.idflux
-        return Fate.REJECTED, message, changes, "deposit-rejected", None
+        return Posted(Fate.REJECTED, message, changes, "deposit-rejected")
     except DepositOutcomeUnknown as unknown:
         cause = unknown.__cause__
         if isinstance(cause, RateLimited):
@@ -251,7 +261,7 @@ def _post(
             return _not_received(cause, "platform-unreachable")
         message = str(unknown)
         changes = {"state": DepositState.UNKNOWN.value, "message": message}
-        return Fate.UNKNOWN, message, changes, "deposit-unknown", None
+        return Posted(Fate.UNKNOWN, message, changes, "deposit-unknown")
     except ConnectorError as error:  # refused before the file went out (login, headers, 4xx)
         return _not_received(error, _code(error))
     changes = {
@@ -260,19 +270,17 @@ def _post(
         "idflux": rapport.idflux,
         "deposited_at": rapport.received_at or _now(),
     }
-    return Fate.DEPOSITED, changes["message"], changes, None, None
+    return Posted(Fate.DEPOSITED, changes["message"], changes, aee=rapport.document)
 
 
-def _not_received(
-    error: Exception, code: str, retry_after: float | None = None
-) -> tuple[Fate, str, dict[str, Any], str | None, float | None]:
+def _not_received(error: Exception, code: str, retry_after: float | None = None) -> Posted:
     if isinstance(error, TransportError) and not isinstance(error, RateLimited):
         message = f"Non déposée, {UNREACHABLE} ({error.summary}) : elle sera renvoyée"
         code = "platform-unreachable"
     else:
         message = f"Non déposée, non reçue par la plateforme ({error}) : elle sera renvoyée"
     changes = {"state": DepositState.NOT_SENT.value, "message": message}
-    return Fate.NOT_RECEIVED, message, changes, code, retry_after
+    return Posted(Fate.NOT_RECEIVED, message, changes, code, retry_after)
 
 
 def _never_left(error: BaseException | None) -> bool:
@@ -307,7 +315,7 @@ def plan_files(
 ) -> list[tuple[CheckedFile, Plan]]:
     """Decide for each readable file what happens, from its check, the ledger and M2M switches."""
     plans = []
-    with store.begin() as session:
+    with store.read() as session:
         for checked in files:
             row = find_deposit(session, dossier.code, checked.sha256)
             module = _module(checked.nature)

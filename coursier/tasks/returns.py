@@ -17,10 +17,12 @@ from pathlib import Path
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from coursier.connectors.errors import ConnectorError
+from coursier.connectors.net_entreprises.client import NetEntreprisesClient
 from coursier.models.deposits import (
-    AER_NATURE,
+    AEE_NATURE,
     BILAN_NATURE,
     CLOCK_SKEW,
     DepositState,
@@ -34,6 +36,7 @@ from coursier.models.returns.xml import ReturnParseError
 from coursier.runkit import Run
 from coursier.store import Store
 from coursier.store.ledger import (
+    aer_of,
     deposit_of_flux,
     deposits_waiting_for_aer,
     listed_until,
@@ -42,12 +45,12 @@ from coursier.store.ledger import (
     returns_of,
     set_listed_until,
     store_return,
-    update_deposit,
+    unsettled_flux,
 )
 from coursier.store.ledger_tables import Deposit
 from coursier.tasks.accounts import Account
 
-RAPPORT_NATURES = frozenset({"10", BILAN_NATURE})
+RAPPORT_NATURES = frozenset({AEE_NATURE, BILAN_NATURE})
 #: With no previous look and nothing in flight, how far back a returns control looks.
 FIRST_LOOK = timedelta(hours=1)
 
@@ -58,32 +61,44 @@ class Followed:
     verdict: Verdict
 
 
-def take_returns(run: Run, account: Account, listing: ReturnListing) -> set[int]:
+def take_returns(
+    run: Run, account: Account, listing: ReturnListing, *, aee: bytes | None = None
+) -> dict[int, Verdict]:
     """Download and store the new or changed returns of a listing; audit those set aside.
 
-    Returns the ledger ids of the deposits whose returns changed, to settle their state again.
-    One read before the downloads and one write after them: sixteen threads share the store.
+    The deposits whose returns changed are settled in the same transaction: their verdicts are
+    returned. One read before the downloads and one write after them: sixteen threads share
+    the store. ``aee`` is the deposit's own answer, the AEE the listing shows for its flux: it
+    is kept from there instead of being downloaded again.
     """
     store, client, platform = run.store, account.client, account.platform
     entries = listing.entries
     if listing.set_aside:
         _audit_set_aside(run, account, listing.set_aside)
-    with store.begin() as session:
+    with store.read() as session:
         known = returns_by_identity(session, platform, {e.idflux for e in entries})
     fresh = [e for e in entries if known.get(_identity(e)) != (e.status, e.published_at)]
     if not fresh:
-        return set()
-    downloaded = [(entry, client.download(entry)) for entry in fresh]
+        return {}
+    downloaded = [(entry, _content(client, entry, aee)) for entry in fresh]
     try:
         return _store_returns(run, account, downloaded)
     except IntegrityError:  # another run stored one of them meanwhile: store against it
         return _store_returns(run, account, downloaded)
 
 
+def _content(client: NetEntreprisesClient, entry: ReturnEntry, aee: bytes | None) -> bytes:
+    """A return's content: the deposit's answer for its AEE, else downloaded."""
+    if aee is not None and entry.nature == AEE_NATURE and entry.status == "OK":
+        return aee
+    return client.download(entry)
+
+
 def _store_returns(
     run: Run, account: Account, downloaded: list[tuple[ReturnEntry, bytes]]
-) -> set[int]:
-    """Store downloaded returns in one transaction; the deposits whose returns changed."""
+) -> dict[int, Verdict]:
+    """Store downloaded returns and settle the deposits whose returns changed, in one
+    transaction; their verdicts."""
     platform = account.platform
     changed: set[int] = set()
     with run.store.begin() as session:
@@ -118,7 +133,7 @@ def _store_returns(
                 )
             if change.kind != "unchanged" and deposit is not None:
                 changed.add(deposit.id)
-    return changed
+        return {deposit_id: settle_in(session, deposit_id) for deposit_id in sorted(changed)}
 
 
 def _audit_set_aside(run: Run, account: Account, set_aside: list[SetAside]) -> None:
@@ -140,34 +155,47 @@ def _identity(entry: ReturnEntry) -> tuple[str, str, str]:
     return entry.idflux, entry.nature, entry.return_id
 
 
-def settle(store: Store, deposit_id: int) -> Verdict:
-    """Derive and record a deposit's state from its stored returns."""
+def settle(store: Store, deposit_ids: Iterable[int]) -> dict[int, Verdict]:
+    """Derive and record the deposits' states from their stored returns, in one transaction."""
     with store.begin() as session:
-        deposit = session.get_one(Deposit, deposit_id)
-        facts = [
-            ReturnFact(r.nature, r.status, r.published_at, r.message)
-            for r in returns_of(session, deposit_id)
-        ]
-        verdict = verdict_from_returns(deposit.nature or "", facts)
-        if DepositState(deposit.state) is not DepositState.REJECTED or facts:
-            update_deposit(
-                session,
-                deposit_id,
-                state=verdict.state.value,
-                message=verdict.message,
-                aer_available=verdict.aer_available,
-                final_at=deposit.final_at or (_now() if verdict.final else None),
-            )
-        return verdict
+        return {deposit_id: settle_in(session, deposit_id) for deposit_id in deposit_ids}
 
 
-def refresh_flux(run: Run, account: Account, deposit_id: int) -> Followed:
-    """List one deposit's returns, take the new ones, settle its state."""
-    with run.store.begin() as session:
-        idflux = session.get_one(Deposit, deposit_id).idflux
-    if idflux:
-        take_returns(run, account, account.client.list_flux_returns(idflux))
-    return Followed(deposit_id, settle(run.store, deposit_id))
+def settle_in(session: Session, deposit_id: int) -> Verdict:
+    """Derive and record a deposit's state from its stored returns, in the caller's transaction."""
+    deposit = session.get_one(Deposit, deposit_id)
+    verdict, has_returns = _verdict(session, deposit)
+    if DepositState(deposit.state) is not DepositState.REJECTED or has_returns:
+        deposit.state = verdict.state.value
+        deposit.message = verdict.message
+        deposit.aer_available = verdict.aer_available
+        deposit.final_at = deposit.final_at or (_now() if verdict.final else None)
+        session.flush()
+    return verdict
+
+
+def verdict_of(store: Store, deposit_id: int) -> Verdict:
+    """What a deposit's stored returns say, without recording it (it was, when they came)."""
+    with store.read() as session:
+        return _verdict(session, session.get_one(Deposit, deposit_id))[0]
+
+
+def _verdict(session: Session, deposit: Deposit) -> tuple[Verdict, bool]:
+    """The verdict of a deposit's stored returns, and whether it has any."""
+    facts = [
+        ReturnFact(r.nature, r.status, r.published_at, r.message)
+        for r in returns_of(session, deposit.id)
+    ]
+    return verdict_from_returns(deposit.nature or "", facts), bool(facts)
+
+
+def refresh_flux(
+    run: Run, account: Account, deposit_id: int, idflux: str, *, aee: bytes | None = None
+) -> Followed:
+    """List one deposit's returns, take the new ones (settling it), say where it stands."""
+    taken = take_returns(run, account, account.client.list_flux_returns(idflux), aee=aee)
+    verdict = taken.get(deposit_id) or verdict_of(run.store, deposit_id)
+    return Followed(deposit_id, verdict)
 
 
 @task(name="follow-returns", cache_policy=NO_CACHE)
@@ -180,16 +208,17 @@ def follow_returns(
     settings = run.settings
     deadline = time.monotonic() + seconds
     verdicts: dict[int, Verdict] = {}
-    with run.store.begin() as session:  # those a first look already settled are not asked again
-        waiting = [i for i in deposit_ids if session.get_one(Deposit, i).final_at is None]
+    with run.store.read() as session:  # those a first look already settled are not asked again
+        flux = unsettled_flux(session, deposit_ids)
+    waiting = list(flux)
     logger = get_run_logger()
 
     def look(deposit_id: int) -> Followed:
         try:
-            return refresh_flux(run, account, deposit_id)
+            return refresh_flux(run, account, deposit_id, flux[deposit_id])
         except ConnectorError as error:  # this deposit waits for the next look, or the control
             logger.warning("retours du dépôt %s non lus : %s", deposit_id, error)
-            return Followed(deposit_id, settle(run.store, deposit_id))
+            return Followed(deposit_id, verdict_of(run.store, deposit_id))
 
     workers = settings.deposit_concurrency
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="follow") as pool:
@@ -201,32 +230,28 @@ def follow_returns(
             if not waiting or time.monotonic() + settings.follow_poll_seconds > deadline:
                 break
             time.sleep(settings.follow_poll_seconds)
-    with run.store.begin() as session:
-        with_aer = [i for i in deposit_ids if session.get_one(Deposit, i).aer_available]
-    export_aer(run.store, with_aer, settings.aer_folder)
+    export_aer(run.store, deposit_ids, settings.aer_folder)
     return verdicts
 
 
 def export_aer(store: Store, deposit_ids: Iterable[int], folder: Path) -> list[Path]:
     """Write the AER PDFs of these deposits under ``folder/<dossier>/<YYYY-MM>/``."""
     written = []
-    with store.begin() as session:
-        for deposit_id in deposit_ids:
-            deposit = session.get_one(Deposit, deposit_id)
-            for stored in returns_of(session, deposit_id):
-                if stored.nature != AER_NATURE or not stored.content:
-                    continue
-                month = f"{deposit.month:%Y-%m}" if deposit.month else "sans-mois"
-                target = (
-                    folder
-                    / deposit.dossier
-                    / month
-                    / f"{Path(deposit.file_name).stem}-AER-{stored.return_id}.pdf"
-                )
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if not target.exists() or target.read_bytes() != stored.content:
-                    target.write_bytes(stored.content)
-                written.append(target)
+    with store.read() as session:
+        for deposit, stored in aer_of(session, deposit_ids):
+            if not stored.content:
+                continue
+            month = f"{deposit.month:%Y-%m}" if deposit.month else "sans-mois"
+            target = (
+                folder
+                / deposit.dossier
+                / month
+                / f"{Path(deposit.file_name).stem}-AER-{stored.return_id}.pdf"
+            )
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists() or target.read_bytes() != stored.content:
+                target.write_bytes(stored.content)
+            written.append(target)
     return written
 
 
@@ -267,7 +292,7 @@ def collect_account_returns(run: Run, account: Account, dossier: str) -> Taken:
     """List the account's returns since the last look, store them, settle the dossier's deposits."""
     store = run.store
     now = _now()
-    with store.begin() as session:
+    with store.read() as session:
         cursor = listed_until(session, account.key)
         watched = [d.id for d in open_deposits(session, [dossier]) if d.idflux]
         watched += [d.id for d in deposits_waiting_for_aer(session, [dossier])]
@@ -281,10 +306,9 @@ def collect_account_returns(run: Run, account: Account, dossier: str) -> Taken:
         if client.is_concentrateur
         else client.list_declarant_returns
     )
-    changed = take_returns(run, account, listing(start, now)) if start < now else set()
+    changed = take_returns(run, account, listing(start, now)) if start < now else {}
     with store.begin() as session:
         set_listed_until(session, account.key, now)
-    settled = sorted(set(watched) | changed)
-    for deposit_id in settled:
-        settle(store, deposit_id)
+    settled = sorted(set(watched) | set(changed))
+    settle(store, (d for d in settled if d not in changed))
     return Taken(len(changed), len(settled), export_aer(store, settled, run.settings.aer_folder))

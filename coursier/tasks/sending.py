@@ -206,7 +206,7 @@ class _Dispatch:
         sent = send_claimed(self.run, self.account.client, checked, deposit_id)
         if sent.fate is Fate.DEPOSITED and sent.result.idflux:
             with suppress(ConnectorError):  # the follow-up, or the returns control, reads them
-                refresh_flux(self.run, self.account, deposit_id)
+                refresh_flux(self.run, self.account, deposit_id, sent.result.idflux, aee=sent.aee)
         return sent
 
     def _took(self, checked: CheckedFile, sent: Sent, pending: deque[CheckedFile]) -> None:

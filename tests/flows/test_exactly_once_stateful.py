@@ -34,6 +34,7 @@ from coursier.connectors.net_entreprises.client import NetEntreprisesClient
 from coursier.deployments.sandbox_world import credentials_for, open_accounts
 from coursier.models.accounts import AccountIdentity
 from coursier.models.dsn import samples, writer
+from coursier.runkit import Run
 from coursier.sandbox.faults import Fault, FaultKind
 from coursier.sandbox.server import SandboxServer
 from coursier.settings import CoursierSettings
@@ -44,7 +45,6 @@ from coursier.tasks.accounts import Account
 from coursier.tasks.deposits import _post, claim_file
 from coursier.tasks.dsn_files import CheckedFile, read_and_check
 from coursier.tasks.reconciling import Reconciler
-from coursier.tasks.runs import Run
 from tests.flows.world import BAKERY, BUREAU, OCTOBER, QUICK
 
 PLATFORM = "net-entreprises"
@@ -168,9 +168,9 @@ class DepositMachine(RuleBasedStateMachine):
         if not actor.posted:
             return
         which = data.draw(st.sampled_from(sorted(actor.posted)))
-        deposit_id, (_, _, changes, _, _) = actor.posted.pop(which)
+        deposit_id, posted = actor.posted.pop(which)
         with self.store.begin() as session:
-            finish_send(session, deposit_id, actor.run_id, **changes)
+            finish_send(session, deposit_id, actor.run_id, **posted.changes)
 
     @rule(who=st.integers(0, 1))
     def reconcile(self, who: int) -> None:
@@ -231,9 +231,9 @@ class DepositMachine(RuleBasedStateMachine):
         checked = self.files[which]
         claim = claim_file(self._run(actor), self.dossier, self.account, checked)
         if claim.outcome is ClaimOutcome.CLAIMED:
-            _, _, changes, _, _ = _post(self.client, checked)
+            posted = _post(self.client, checked)
             with self.store.begin() as session:
-                finish_send(session, claim.deposit_id, actor.run_id, **changes)
+                finish_send(session, claim.deposit_id, actor.run_id, **posted.changes)
 
     def _arrived(self) -> Counter[str]:
         deposits = self.sandbox.state(PLATFORM).deposits()

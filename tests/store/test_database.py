@@ -8,6 +8,7 @@ import io
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -186,6 +187,33 @@ def test_threads_writing_at_once_lose_nothing(store: Store) -> None:
     assert errors == []
     with store.begin() as session:
         assert len(outcomes_of(session, "run-1")) == 8 * 10 * 5
+
+
+def test_a_read_does_not_wait_for_a_writer_holding_the_lock(tmp_path: Path) -> None:
+    """On SQLite a reading transaction sees the last committed state while a writer holds the
+    write lock; the writer's rows appear once it commits."""
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    holding, release = threading.Event(), threading.Event()
+
+    def write() -> None:
+        with store.begin() as session:
+            record_outcomes(session, "run-1", "sync", [OutcomeIn("held", "ok")])
+            holding.set()
+            release.wait(10)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        assert holding.wait(10)
+        started = time.monotonic()
+        with store.read() as session:
+            assert outcomes_of(session, "run-1") == []
+        assert time.monotonic() - started < 1.0  # the busy timeout would be 30 s
+    finally:
+        release.set()
+        writer.join()
+    with store, store.read() as session:
+        assert [o.item_key for o in outcomes_of(session, "run-1")] == ["held"]
 
 
 # Each process imports the store, says it is ready, waits for "go", then opens the store: the

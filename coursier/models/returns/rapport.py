@@ -22,7 +22,7 @@ NEOReS returns (e.g. the CRM FCTU 135) have their own root: see :mod:`.neores`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from coursier.models.returns.crm import (
@@ -112,6 +112,8 @@ class Rapport:
     declarant_siret: str | None = None
     message: str | None = None
     filename: str | None = None
+    document: bytes = field(default=b"", repr=False, compare=False)
+    """The bytes it was read from, as the platform wrote them."""
 
     @property
     def nature(self) -> str | None:
@@ -165,6 +167,7 @@ def parse_rapport(data: bytes) -> Rapport:
         declarant_siret=envoi.declarant_siret,
         message=squash(root.get("message")),
         filename=envoi.filename,
+        document=data,
     )
 
 
