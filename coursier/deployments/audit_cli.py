@@ -45,7 +45,7 @@ def audit(
     if context.invoked_subcommand is not None:
         return
     moment = since.replace(tzinfo=since.tzinfo or UTC) if since else None
-    with open_store(CoursierSettings().effective_database_url()) as store, store.begin() as session:
+    with open_store(CoursierSettings().effective_database_url()) as store, store.read() as session:
         events = [_event(e) for e in query_audit(session, flow=flow, dossier=dossier, since=moment)]
     if as_json:
         typer.echo(json.dumps(events, ensure_ascii=False, indent=2))
@@ -67,7 +67,7 @@ def audit(
 @app.command()
 def verify() -> None:
     """Vérifie la chaîne d'empreintes de la piste ; code 1 au premier maillon rompu."""
-    with open_store(CoursierSettings().effective_database_url()) as store, store.begin() as session:
+    with open_store(CoursierSettings().effective_database_url()) as store, store.read() as session:
         verdict = verify_audit(session)
     if verdict.intact:
         typer.echo(f"Piste d'audit intacte : {_events_checked(verdict.checked)}.")

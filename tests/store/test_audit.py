@@ -97,10 +97,7 @@ def test_the_database_refuses_updates_and_deletes(store: Store, statement) -> No
 
 def test_query_audit_filters_and_orders_by_time(store: Store) -> None:
     with store.begin() as session:
-        # Appended out of order: the query sorts by time, not by insertion.
-        append_audit(
-            session, actor="alice", action="import", dossier="CCH002", at=T0 + timedelta(hours=2)
-        )
+        # The chain refuses a row dated before the last one: rows come in time order.
         append_audit(
             session,
             actor="alice",
@@ -108,6 +105,9 @@ def test_query_audit_filters_and_orders_by_time(store: Store) -> None:
             flow="deposit-dsn",
             dossier="CCH001",
             at=T0 + timedelta(hours=1),
+        )
+        append_audit(
+            session, actor="alice", action="import", dossier="CCH002", at=T0 + timedelta(hours=2)
         )
         append_audit(
             session, actor="bob", action="sync", flow="sync-hr", at=T0 + timedelta(hours=3)
