@@ -1,26 +1,38 @@
 """``make demo``: a payroll bureau's month, deposited machine-to-machine to the sandbox.
 
-Starts the sandbox and a local Prefect server, sets up three dossiers (credentials at two
-scopes, M2M on for DSN and FCTU, off for signals), writes the month's files (one of each
-nature, one with a blocking error, one test file with a notice), runs the deposit flow for each
-dossier and the returns control, then prints the control table and where to look in the UI.
+The demo lives in a world of its own, ``<home>/demo`` (emptied at each run): its own store,
+Prefect home and encryption key. :func:`run_demo` runs it in a child process whose environment
+holds none of the user's ``COURSIER_*`` or ``PREFECT_*`` variables, so that neither the user's
+store nor their Prefect server, blocks or key can be reached from it, and relays what it prints;
+it then gives the commands that show the results again.
+
+The child (``python -m coursier.deployments.demo``) starts the sandbox and a local Prefect
+server, sets up three dossiers (credentials at two scopes, M2M on for DSN and FCTU, off for
+signals), writes the month's files (one of each nature, one with a blocking error, one test file
+with a notice), runs the deposit flow for each dossier and the returns control, then prints the
+control table.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import getpass
 import os
+import shlex
 import shutil
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from coursier.deployments.control_cli import load_rows, print_rows
 from coursier.deployments.dsn_report import print_check_report
+from coursier.deployments.home import world_variables
 from coursier.deployments.local_prefect import local_prefect_server
 from coursier.deployments.sandbox_world import Declarant, WorldDossier, install_world
 from coursier.flows.dsn_deposit import dsn_deposit
@@ -50,6 +62,9 @@ ARCHITECTS = WorldDossier(
 BUREAU = Declarant(samples.Employer.from_seed(55203188).siret, "DURAND", "Claire")
 GARAGE_OWN = Declarant(GARAGE.employer.siret, "MARTIN", "Paul")
 DEMO_DELAYS = ReturnDelays(aee=0, bilan=1, crm_nominatif=2, crm_financier=3, aer=2)
+#: The user's variables the demo's world never inherits: their store, Prefect API, key….
+FOREIGN_PREFIXES = ("COURSIER_", "PREFECT_", "ORION_")
+UI_DEMO_PORT = 4201  # the Makefile's ui-demo
 
 
 def demo_files() -> dict[WorldDossier, dict[str, Iterable[Record]]]:
@@ -90,35 +105,77 @@ def write_demo_files(folder: Path) -> dict[str, Path]:
 
 
 def run_demo(home: Path, console: Console) -> int:
-    """Run the whole demo under ``home``; the number of dossiers whose run did not complete."""
-    work = home / "demo"
-    shutil.rmtree(work, ignore_errors=True)
-    with _coursier_home(work):
-        return _run(work, home, console)
+    """Run the demo in its world, ``home/demo``; 0 when every run completed."""
+    world = home.resolve() / "demo"
+    shutil.rmtree(world, ignore_errors=True)
+    world.mkdir(parents=True)
+    command = [sys.executable, "-m", "coursier.deployments.demo"]
+    command += ["--width", str(console.width), *(["--color"] if console.is_terminal else [])]
+    with subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        command,
+        env=world_environment(world),
+        cwd=world,  # no .env nor prefect.toml of the user's current folder
+        stdout=subprocess.PIPE,
+        encoding="utf-8",
+        errors="replace",
+    ) as child:
+        assert child.stdout is not None
+        for line in child.stdout:
+            console.print(Text.from_ansi(line.rstrip("\n")), soft_wrap=True)
+    console.print("\nPour revoir la démo :", markup=False)
+    for line in next_steps(home.resolve(), world, Path.cwd(), os.environ):
+        console.print(f"  {line}", markup=False, highlight=False)
+    return child.returncode
 
 
-@contextmanager
-def _coursier_home(work: Path) -> Iterator[None]:
-    """Point the flow runs at the demo's own state (they read their settings from the
-    environment), and put the environment back afterwards."""
-    previous = os.environ.get("COURSIER_HOME")
-    os.environ["COURSIER_HOME"] = str(work)
-    try:
-        yield
-    finally:
-        if previous is None:
-            del os.environ["COURSIER_HOME"]
-        else:
-            os.environ["COURSIER_HOME"] = previous
+def world_environment(world: Path) -> dict[str, str]:
+    """The demo's process environment: the user's, less every variable naming their state,
+    plus the world's own (``COURSIER_HOME``, Prefect's home, a key of its own)."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN_PREFIXES)}
+    return {
+        **inherited,
+        **world_variables(world, inherited),
+        # The demo speaks to a payroll manager: Prefect's INFO lines stay in the UI's logs.
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
+        "PYTHONIOENCODING": "utf-8",
+    }
 
 
-def _run(work: Path, home: Path, console: Console) -> int:
-    settings = CoursierSettings()
+def next_steps(home: Path, world: Path, cwd: Path, environ: Mapping[str, str]) -> list[str]:
+    """The commands that show the demo's results, as typed from ``cwd`` in ``environ``: a
+    ``COURSIER_DATABASE_URL`` there would point them at the user's store, so it is emptied."""
+    shown = shlex.quote(str(world.relative_to(cwd) if world.is_relative_to(cwd) else world))
+    coursier = f"coursier --home {shown}"
+    if environ.get("COURSIER_DATABASE_URL"):
+        coursier = f"COURSIER_DATABASE_URL= {coursier}"
+    make = "make ui-demo"  # the Makefile's COURSIER_HOME is the checkout's var/
+    if home != cwd / "var":
+        make += f" COURSIER_HOME={shlex.quote(str(home))}"
+    return [
+        f"{coursier} dsn control    # le tableau de contrôle des dépôts",
+        f"{coursier} audit          # la piste d'audit",
+        f"{make}    # Prefect : exécutions, journaux, artefacts (http://127.0.0.1:{UI_DEMO_PORT})",
+    ]
+
+
+def main() -> None:
+    """The demo inside its world (``run_demo`` starts it): the exit code is the number of
+    dossiers whose run did not complete."""
+    parser = argparse.ArgumentParser(prog="coursier demo")
+    parser.add_argument("--width", type=int, default=None)
+    parser.add_argument("--color", action="store_true")
+    options = parser.parse_args()
+    console = Console(width=options.width, force_terminal=options.color, no_color=not options.color)
+    raise SystemExit(_run(CoursierSettings(), console))
+
+
+def _run(settings: CoursierSettings, console: Console) -> int:
+    work = settings.home
     operator = getpass.getuser()
     console.print("[bold]coursier — dépôt DSN machine à machine[/] (bac à sable : rien de réel)")
     with (
         SandboxServer(seed=1, return_delays=DEMO_DELAYS) as sandbox,
-        local_prefect_server(home / "prefect") as api,
+        local_prefect_server(settings.prefect_home) as api,
     ):
         console.print(
             f"· Plateformes simulées : {sandbox.url('net-entreprises')}, {sandbox.url('izilio')}"
@@ -161,7 +218,7 @@ def _run(work: Path, home: Path, console: Console) -> int:
         console.print(
             f"\nLes exécutions, leurs journaux et les tableaux de contrôle (artefacts "
             f"dsn-control-<dossier>) sont dans Prefect ({api.removesuffix('/api')} pendant la "
-            "démo ; ensuite : make ui). Piste d'audit : coursier audit."
+            "démo)."
         )
     return failures
 
@@ -190,3 +247,7 @@ def _show_blocked(console: Console, inbox: Path) -> None:
             report = check_stream(stream)
         if not report.can_be_deposited:
             print_check_report(console, f"{inbox.name}/{path.name}", report)
+
+
+if __name__ == "__main__":
+    main()
