@@ -1,7 +1,9 @@
 """A local Prefect server for the demo and the benchmarks, started and stopped cleanly.
 
 Ephemeral mode prints cancellation errors at exit after large runs; a server of our own, bound
-to 127.0.0.1 with its home under ``var/``, does not, and keeps the runs for the UI afterwards.
+to 127.0.0.1 with the home it is given, does not, and keeps the runs for the UI afterwards. It
+inherits this process's environment, so the block encryption key the console script (or the
+demo's world) put there: without one, Prefect writes its own key into the server's database.
 """
 
 from __future__ import annotations

@@ -13,12 +13,15 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from typer.testing import CliRunner
 
+from coursier.deployments.cli import app
 from coursier.deployments.encryption_key import (
     VARIABLE,
     EncryptionKeyError,
     KeySource,
     ensure_key_file,
+    key_in_prefect_database,
     new_key,
     settle_key,
 )
@@ -27,6 +30,7 @@ from coursier.settings import CoursierSettings
 
 COURSIER = str(Path(sys.executable).parent / "coursier")
 PASSWORD = "Mdp-Tres-Secret-2026"
+runner = CliRunner()
 
 
 def settings_at(home: Path) -> CoursierSettings:
@@ -35,6 +39,19 @@ def settings_at(home: Path) -> CoursierSettings:
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
+
+
+def prefect_database_with_key(settings: CoursierSettings, key: str) -> Path:
+    """A prefect.db as Prefect leaves it when it generated its key itself."""
+    settings.prefect_home.mkdir(parents=True, exist_ok=True)
+    database = settings.prefect_home / "prefect.db"
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE configuration (id TEXT, key TEXT UNIQUE, value JSON)")
+        db.execute(
+            "INSERT INTO configuration VALUES ('1', 'ENCRYPTION_KEY', ?)",
+            (json.dumps({"fernet_key": key}),),
+        )
+    return database
 
 
 def test_a_fresh_key_is_prefects_format_in_a_private_file(tmp_path: Path) -> None:
@@ -129,15 +146,9 @@ def test_prefects_own_key_moves_out_of_its_database(tmp_path: Path) -> None:
     """State made before: Prefect generated its key into prefect.db; the credentials saved
     with it must stay readable, and the key must leave the database."""
     settings = settings_at(tmp_path)
-    settings.prefect_home.mkdir(parents=True)
-    database = settings.prefect_home / "prefect.db"
     old_key = new_key()
-    with sqlite3.connect(database) as db:  # the table as Prefect's migrations create it
-        db.execute("CREATE TABLE configuration (id TEXT, key TEXT UNIQUE, value JSON)")
-        db.execute(
-            "INSERT INTO configuration VALUES ('1', 'ENCRYPTION_KEY', ?)",
-            (json.dumps({"fernet_key": old_key}),),
-        )
+    database = prefect_database_with_key(settings, old_key)
+    with sqlite3.connect(database) as db:
         db.execute("INSERT INTO configuration VALUES ('2', 'OTHER', '{}')")
     settled = settle_key({}, settings)
     assert (settled.value, settled.source) == (old_key, KeySource.ADOPTED)
@@ -198,3 +209,48 @@ def test_saved_credentials_leave_no_key_in_prefects_database_and_still_load(
     assert listed.returncode == 0, listed.stderr
     assert [row["name"] for row in json.loads(listed.stdout)] == ["net-entreprises--application"]
     assert PASSWORD not in listed.stdout + listed.stderr
+
+
+def test_init_writes_the_key_once_and_takes_the_environments(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv(VARIABLE, raising=False)
+    home = tmp_path / "etat"
+    created = runner.invoke(app, ["--home", str(home), "init"])
+    assert created.exit_code == 0, created.output
+    assert "créée" in created.stdout
+    key = (home / "secrets/prefect-encryption.key").read_text()
+    kept = runner.invoke(app, ["--home", str(home), "init"])
+    assert "déjà présente" in kept.stdout
+    assert (home / "secrets/prefect-encryption.key").read_text() == key
+    monkeypatch.setenv(VARIABLE, new_key())
+    other = tmp_path / "prod"
+    from_environment = runner.invoke(app, ["--home", str(other), "init"])
+    assert "aucun fichier écrit" in from_environment.stdout
+    assert not (other / "secrets").exists()
+    for output in (created.output, kept.output):
+        assert key.strip() not in output
+
+
+def test_where_warns_of_a_key_left_in_prefects_database_and_init_removes_it(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.delenv(VARIABLE, raising=False)
+    settings = settings_at(tmp_path)
+    key = settle_key({}, settings).value
+    database = prefect_database_with_key(settings, key)  # a server started without the key
+    assert "contient sa propre clé" in runner.invoke(app, ["--home", str(tmp_path), "where"]).stdout
+    cleaned = runner.invoke(app, ["--home", str(tmp_path), "init"])
+    assert "retirée" in cleaned.stdout
+    assert key_in_prefect_database(database) is None
+    assert "Attention" not in runner.invoke(app, ["--home", str(tmp_path), "where"]).stdout
+
+
+def test_init_says_when_prefects_database_holds_another_key(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv(VARIABLE, raising=False)
+    settings = settings_at(tmp_path)
+    settle_key({}, settings)
+    other = new_key()
+    database = prefect_database_with_key(settings, other)
+    warned = runner.invoke(app, ["--home", str(tmp_path), "init"])
+    assert "une autre clé" in warned.stdout
+    assert key_in_prefect_database(database) == other  # not ours to remove: blocks may need it
+    assert other not in warned.output
