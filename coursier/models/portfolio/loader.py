@@ -3,19 +3,27 @@
 the YAML path, the field and what to do.
 
 CSV: UTF-8 (a BOM is tolerated), ``;`` or ``,`` between columns (whichever the header uses
-more), header ``directory,directory_name,siren,company_name,dossier,dossier_name,sirets,platform``.
-A directory or company spans as many rows as it has dossiers; ``sirets`` holds one or more SIRET
-separated by ``;`` or ``,`` (quote the cell when it contains the column separator); an empty
-``platform`` means net-entreprises. Optional columns name the declarant a concentrateur account
-acts for: ``company_declarant_siret,company_declarant_last_name,company_declarant_first_name``
-for the company (the same on each of its rows, like its name), ``declarant_siret,
-declarant_last_name,declarant_first_name`` for the dossier (overriding the company's); all
-three or none.
+more). A French portfolio's header is
+``directory,directory_name,siren,company_name,dossier,dossier_name,sirets,platform``; the columns
+``siren`` (or ``number``), ``directory``, ``directory_name``, ``company_name``, ``dossier`` and
+``dossier_name`` are required, every other one optional. A directory or company spans as many
+rows as it has dossiers. ``country`` is FR (empty) or BE; ``number`` is the company's number in
+its country (a French one may give it under ``siren`` instead). ``sirets`` (French) and
+``establishments`` (Belgian unit numbers) hold one or more numbers separated by ``;`` or ``,``
+(quote the cell when it contains the column separator). ``platforms`` gives a platform per
+procedure, ``dsn=net-entreprises;pas=net-entreprises``; ``platform`` is the DSN's, and a French
+row with neither deposits on net-entreprises. Optional columns name the declarant a
+concentrateur account acts for: ``company_declarant_siret,company_declarant_last_name,
+company_declarant_first_name`` for the company (the same on each of its rows, like its name),
+``declarant_siret,declarant_last_name,declarant_first_name`` for the dossier (overriding the
+company's); all three or none.
 
-YAML: ``directories: [{code, name, companies: [{siren, name, declarant, dossiers: [{code,
-name, sirets: [...], platform, declarant}]}]}]``, ``declarant: {siret, last_name,
-first_name}`` optional. Quote codes and numbers (``siren: "732829320"``): YAML reads ``001`` as
-the number 1.
+YAML: ``directories: [{code, name, companies: [{country, siren | number, name, declarant,
+dossiers: [{code, name, sirets | establishments: [...], platform, platforms: {procedure:
+platform}, declarant}]}]}]``; ``country`` defaults to FR, ``declarant: {siret, last_name,
+first_name}`` is optional (French companies only). Quote codes and numbers (``siren:
+"732829320"``): YAML reads ``001`` as the number 1. A document nesting deeper than a portfolio
+could, or swelling through its aliases, is refused before it is built (``yaml_shape``).
 """
 
 from __future__ import annotations
@@ -29,9 +37,28 @@ from typing import Any, Literal
 
 import pydantic
 import yaml
-from stdnum.fr import siren as stdnum_siren
 
-from coursier.models.portfolio.model import Location, Portfolio, consistency_problems
+from coursier.models.portfolio.identifiers import compact_company_number
+from coursier.models.portfolio.model import (
+    COUNTRY_UNKNOWN,
+    BelgianCompany,
+    BelgianDossier,
+    FrenchCompany,
+    FrenchDossier,
+    Location,
+    Portfolio,
+    consistency_problems,
+)
+from coursier.models.portfolio.procedures import (
+    COUNTRIES,
+    COUNTRY_LABELS,
+    DSN,
+    PROCEDURES,
+    not_for_country,
+    unknown_platform,
+    unknown_procedure,
+)
+from coursier.models.portfolio.yaml_shape import shape_problem
 
 PortfolioFormat = Literal["csv", "yaml"]
 
@@ -45,31 +72,49 @@ CSV_COLUMNS = (
     "sirets",
     "platform",
 )
+"""The header of a French portfolio, as it always was."""
+CSV_COUNTRY_COLUMNS = ("country", "number", "establishments", "platforms")
+"""Optional: for Belgian companies and for platforms per procedure."""
+_REQUIRED_CSV_COLUMNS = ("directory", "directory_name", "company_name", "dossier", "dossier_name")
+_NUMBER_COLUMNS = ("number", "siren")
 _DECLARANT_FIELDS = ("siret", "last_name", "first_name")
 # Optional: a portfolio without concentrateur has none of them.
 CSV_DECLARANT_COLUMNS = tuple(
     f"{owner}declarant_{name}" for owner in ("company_", "") for name in _DECLARANT_FIELDS
 )
-_ALL_CSV_COLUMNS = CSV_COLUMNS + CSV_DECLARANT_COLUMNS
+_ALL_CSV_COLUMNS = CSV_COLUMNS + CSV_COUNTRY_COLUMNS + CSV_DECLARANT_COLUMNS
 # (collection, field) of the model → CSV column holding it.
 _CSV_COLUMN_OF = {
     ("directories", "code"): "directory",
     ("directories", "name"): "directory_name",
+    ("companies", "country"): "country",
     ("companies", "siren"): "siren",
+    ("companies", "number"): "number",
     ("companies", "name"): "company_name",
     ("dossiers", "code"): "dossier",
     ("dossiers", "name"): "dossier_name",
     ("dossiers", "sirets"): "sirets",
+    ("dossiers", "establishments"): "establishments",
     ("dossiers", "platform"): "platform",
+    ("dossiers", "platforms"): "platforms",
     **{("companies", "declarant", f): f"company_declarant_{f}" for f in _DECLARANT_FIELDS},
     **{("dossiers", "declarant", f): f"declarant_{f}" for f in _DECLARANT_FIELDS},
 }
-_SIRET_SEPARATORS = re.compile(r"[;,]")
+_ENTRIES = ("directories", "companies", "dossiers")
+_LIST_SEPARATORS = re.compile(r"[;,]")
 _EMPTY_COLLECTION = {
     "directories": "aucun répertoire de données : décrivez au moins un dossier",
     "companies": "aucune entreprise : ajoutez-en au moins une",
     "dossiers": "aucun dossier : ajoutez-en au moins un",
     "sirets": "aucun SIRET : indiquez au moins un établissement du dossier",
+}
+# The fields each country's companies and dossiers take, to say which country a misplaced
+# field belongs to: (collection, country) → field names, as files write them.
+_FIELDS_OF = {
+    ("companies", "FR"): {*FrenchCompany.model_fields, "siren"},
+    ("companies", "BE"): set(BelgianCompany.model_fields),
+    ("dossiers", "FR"): set(FrenchDossier.model_fields),
+    ("dossiers", "BE"): set(BelgianDossier.model_fields),
 }
 
 
@@ -117,7 +162,7 @@ def load_portfolio(text: str, source: str, fmt: PortfolioFormat) -> Portfolio:
     try:
         portfolio = Portfolio.model_validate(raw)
     except pydantic.ValidationError as exc:
-        problems += [_problem(source, locate, e["loc"], _french(e)) for e in _causes(exc)]
+        problems += [_problem(source, locate, loc, message) for loc, message in _causes(exc)]
         raise PortfolioError(_sorted(problems)) from None
     problems += [_problem(source, locate, loc, msg) for loc, msg in consistency_problems(portfolio)]
     if problems:
@@ -130,12 +175,29 @@ def _sorted(problems: list[PortfolioProblem]) -> list[PortfolioProblem]:
     return sorted(problems, key=lambda problem: problem.line or 0)
 
 
-def _causes(exc: pydantic.ValidationError) -> list[Any]:
-    """The errors, without the "empty list" of a list whose every item was refused: the items'
-    own errors say what to fix."""
+def _causes(exc: pydantic.ValidationError) -> list[tuple[Location, str]]:
+    """(location, message in French) of each error, located as the file is written (without
+    the country tag pydantic puts after a company). Without the "empty list" of a list whose
+    every item was refused: the items' own errors say what to fix."""
     errors = exc.errors()
     inner = {e["loc"][:end] for e in errors for end in range(len(e["loc"]))}
-    return [e for e in errors if not (e["type"] == "too_short" and e["loc"] in inner)]
+    return [
+        (_file_location(e), _french(e))
+        for e in errors
+        if not (e["type"] == "too_short" and e["loc"] in inner)
+    ]
+
+
+def _country(location: Location) -> str | None:
+    """The country tag of the company a location is in, if it is in one."""
+    return next((part for part in location if part in COUNTRIES), None)
+
+
+def _file_location(error: Any) -> Location:
+    location = tuple(part for part in error["loc"] if part not in COUNTRIES)
+    if error["type"] == COUNTRY_UNKNOWN and isinstance(error["input"], dict):
+        return (*location, "country")
+    return location
 
 
 def _problem(source: str, locate: Locator, location: Location, message: str) -> PortfolioProblem:
@@ -145,7 +207,8 @@ def _problem(source: str, locate: Locator, location: Location, message: str) -> 
 
 def _read_yaml(text: str, source: str) -> tuple[Any, Locator, list[PortfolioProblem]]:
     try:
-        raw = yaml.safe_load(text)
+        too_big = shape_problem(text)
+        raw = None if too_big else yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -153,6 +216,9 @@ def _read_yaml(text: str, source: str) -> tuple[Any, Locator, list[PortfolioProb
         message = f"YAML illisible ({reason}) : corrigez l'indentation ou la ponctuation"
         where = f"ligne {line}" if line else "document"
         raise PortfolioError([PortfolioProblem(source, where, "", message, line)]) from None
+    if too_big:
+        line, message = too_big
+        raise PortfolioError([PortfolioProblem(source, f"ligne {line}", "", message, line)])
     return raw, _yaml_location, []
 
 
@@ -160,8 +226,18 @@ def _yaml_location(location: Location) -> tuple[str, str, None]:
     path = ""
     for part in location:
         path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path or "document", _field_name(location), None
+
+
+def _field_name(location: Location) -> str:
+    """The field a location names: its last name, ``platforms.pas`` for a procedure's, none
+    for a whole entry (a dossier: ``dossiers[1]``)."""
+    if len(location) >= 2 and location[-2] in _ENTRIES and isinstance(location[-1], int):
+        return ""
     fields = [part for part in location if isinstance(part, str)]
-    return path or "document", fields[-1] if fields else "", None
+    if len(fields) >= 2 and fields[-2] == "platforms":
+        return f"platforms.{fields[-1]}"
+    return fields[-1] if fields else ""
 
 
 def _read_csv(text: str, source: str) -> tuple[Any, Locator, list[PortfolioProblem]]:
@@ -169,11 +245,14 @@ def _read_csv(text: str, source: str) -> tuple[Any, Locator, list[PortfolioProbl
     delimiter = ";" if header.count(";") > header.count(",") else ","
     reader = csv.DictReader(text.splitlines(keepends=True), delimiter=delimiter, restkey="")
     columns = [name.strip().lower() for name in reader.fieldnames or ()]
-    missing = [name for name in CSV_COLUMNS if name not in columns]
+    missing = [name for name in _REQUIRED_CSV_COLUMNS if name not in columns]
+    if not any(name in columns for name in _NUMBER_COLUMNS):
+        missing.insert(2, "siren (ou number)")
     if missing:
         message = (
             f"colonne(s) manquante(s) : {', '.join(missing)} ; la première ligne doit être "
-            f"l'en-tête {','.join(CSV_COLUMNS)}"
+            f"l'en-tête {','.join(CSV_COLUMNS)} (colonnes facultatives : "
+            f"{', '.join(CSV_COUNTRY_COLUMNS)} et celles du déclarant)"
         )
         raise PortfolioError([PortfolioProblem(source, "ligne 1", "", message, 1)])
     reader.fieldnames = columns
@@ -194,21 +273,32 @@ def _read_csv(text: str, source: str) -> tuple[Any, Locator, list[PortfolioProbl
     raw, lines = _nest(rows)
     problems += [
         PortfolioProblem(source, f"ligne {line}", column, message, line)
-        for line, column, message in _name_conflicts(rows)
+        for line, column, message in _name_conflicts(rows) + _platforms_syntax(rows)
     ]
-    return raw, partial(_csv_location, lines), problems
+    number_column = "number" if "number" in columns else "siren"
+    return raw, partial(_csv_location, lines, number_column), problems
 
 
 _Row = tuple[int, dict[str, str]]
 
 
+def _company_of(cells: dict[str, str]) -> tuple[str, str]:
+    """(country, number) of a row's company, compact: the key its rows are gathered by."""
+    country = cells["country"].upper() or "FR"
+    return country, compact_company_number(country, _number_cell(cells))
+
+
+def _number_cell(cells: dict[str, str]) -> str:
+    return cells["number"] or cells["siren"]
+
+
 def _nest(rows: list[_Row]) -> tuple[dict[str, Any], dict[Location, int]]:
     """Rows of dossiers gathered into directories and companies, in order of first appearance
     (a directory or company takes the names of its first row), and the line each one starts."""
-    tree: dict[str, dict[str, list[_Row]]] = {}
+    tree: dict[str, dict[tuple[str, str], list[_Row]]] = {}
     for line, cells in rows:
         companies = tree.setdefault(cells["directory"], {})
-        companies.setdefault(stdnum_siren.compact(cells["siren"]), []).append((line, cells))
+        companies.setdefault(_company_of(cells), []).append((line, cells))
     lines: dict[Location, int] = {}
     directories = []
     for d, companies in enumerate(tree.values()):
@@ -217,23 +307,62 @@ def _nest(rows: list[_Row]) -> tuple[dict[str, Any], dict[Location, int]]:
         directory = {"code": first["directory"], "name": first["directory_name"], "companies": []}
         for c, group in enumerate(companies.values()):
             lines["directories", d, "companies", c] = group[0][0]
-            company = {
-                "siren": group[0][1]["siren"],
-                "name": group[0][1]["company_name"],
-                "dossiers": [_dossier(cells) for _, cells in group],
-            }
-            directory["companies"].append(company | _declarant(group[0][1], "company_"))
+            company = _company(group[0][1]) | {"dossiers": [_dossier(cells) for _, cells in group]}
+            directory["companies"].append(company)
             for k, (line, _) in enumerate(group):
                 lines["directories", d, "companies", c, "dossiers", k] = line
         directories.append(directory)
     return {"directories": directories}, lines
 
 
+def _company(cells: dict[str, str]) -> dict[str, Any]:
+    company: dict[str, Any] = {"country": cells["country"]} if cells["country"] else {}
+    french = cells["country"].upper() in ("", "FR")
+    number_key = "siren" if french and not cells["number"] else "number"
+    company |= {number_key: _number_cell(cells), "name": cells["company_name"]}
+    return company | _declarant(cells, "company_")
+
+
 def _dossier(cells: dict[str, str]) -> dict[str, Any]:
-    sirets = [s.strip() for s in _SIRET_SEPARATORS.split(cells["sirets"]) if s.strip()]
-    dossier = {"code": cells["dossier"], "name": cells["dossier_name"], "sirets": sirets}
+    dossier: dict[str, Any] = {"code": cells["dossier"], "name": cells["dossier_name"]}
+    french = cells["country"].upper() in ("", "FR")
+    for column in ("sirets", "establishments"):
+        if cells[column] or (column == "sirets" and french):
+            dossier[column] = _list(cells[column])
     dossier |= {"platform": cells["platform"]} if cells["platform"] else {}
+    if cells["platforms"]:
+        dossier["platforms"] = dict(_pairs(cells["platforms"])[0])
     return dossier | _declarant(cells, "")
+
+
+def _list(cell: str) -> list[str]:
+    return [value.strip() for value in _LIST_SEPARATORS.split(cell) if value.strip()]
+
+
+def _pairs(cell: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """The ``procedure=platform`` pairs of a ``platforms`` cell, and the items that are not."""
+    pairs, bad = [], []
+    for item in _list(cell):
+        procedure, equals, platform = item.partition("=")
+        if equals and procedure.strip() and platform.strip():
+            pairs.append((procedure.strip().lower(), platform.strip()))
+        else:
+            bad.append(item)
+    return pairs, bad
+
+
+def _platforms_syntax(rows: list[_Row]) -> list[tuple[int, str, str]]:
+    """(line, column, message) for each ``platforms`` item that is not ``procedure=platform``."""
+    return [
+        (
+            line,
+            "platforms",
+            f"{item!r} : écrivez procédure=plateforme, séparés par « ; » "
+            f"(dsn=net-entreprises;pas=net-entreprises), procédures : {', '.join(PROCEDURES)}",
+        )
+        for line, cells in rows
+        for item in _pairs(cells["platforms"])[1]
+    ]
 
 
 def _declarant(cells: dict[str, str], owner: str) -> dict[str, Any]:
@@ -248,12 +377,12 @@ def _name_conflicts(rows: list[_Row]) -> list[tuple[int, str, str]]:
     the first row of that directory or company."""
     conflicts = []
     company_columns = ("company_name", *CSV_DECLARANT_COLUMNS[:3])
-    pairs = [("directory", "directory_name")] + [("siren", c) for c in company_columns]
+    pairs = [("directory", "directory_name")] + [("company", c) for c in company_columns]
     for column, name_column in pairs:
-        first: dict[str, _Row] = {}
+        first: dict[object, _Row] = {}
         same = "le même nom" if name_column.endswith("name") else "la même valeur"
         for line, cells in rows:
-            key = stdnum_siren.compact(cells[column]) if column == "siren" else cells[column]
+            key = _company_of(cells) if column == "company" else cells[column]
             first_line, first_cells = first.setdefault(key, (line, cells))
             if first_cells[name_column] != cells[name_column]:
                 message = (
@@ -264,13 +393,19 @@ def _name_conflicts(rows: list[_Row]) -> list[tuple[int, str, str]]:
     return conflicts
 
 
-def _csv_location(lines: dict[Location, int], location: Location) -> tuple[str, str, int]:
+def _csv_location(
+    lines: dict[Location, int], number_column: str, location: Location
+) -> tuple[str, str, int]:
     """The line of the nearest enclosing dossier, company or directory (the first data line
     for the file as a whole); the column's name."""
     ends = range(len(location), 0, -1)
     line = next((lines[location[:end]] for end in ends if location[:end] in lines), 2)
     fields = [part for part in location if isinstance(part, str)]
+    if len(fields) >= 2 and fields[-2] == "platforms":
+        fields.pop()  # one procedure's platform: the platforms cell
     column = _CSV_COLUMN_OF.get(tuple(fields[-3:])) or _CSV_COLUMN_OF.get(tuple(fields[-2:]))
+    if column in _NUMBER_COLUMNS:
+        column = number_column
     return f"ligne {line}", column or "", line
 
 
@@ -279,13 +414,44 @@ def _french(error: Any) -> str:
     kind, location = error["type"], error["loc"]
     if kind == "value_error":
         return str(error["ctx"]["error"])
+    if kind == COUNTRY_UNKNOWN:
+        if not isinstance(error["input"], dict):
+            return _MESSAGES["model_type"]
+        return f"pays {error['input'].get('country')!r} inconnu : FR (France) ou BE (Belgique)"
     if kind == "too_short" and location and location[-1] in _EMPTY_COLLECTION:
         return _EMPTY_COLLECTION[str(location[-1])]
-    if kind == "literal_error":
-        return f"plateforme {error['input']!r} inconnue : net-entreprises ou izilio"
+    if kind == "literal_error" and location[-1] == "platform":
+        return unknown_platform(PROCEDURES[DSN], error["input"])
+    if kind == "literal_error" and len(location) >= 2 and location[-2] == "platforms":
+        return unknown_platform(PROCEDURES[str(location[-1])], error["input"])
+    if kind == "extra_forbidden":
+        return _misplaced(location)
     if kind == "string_too_long":
         return f"trop long : {error['ctx']['max_length']} caractères au plus"
     return _MESSAGES.get(kind, f"valeur refusée ({error['msg']}) : corrigez-la")
+
+
+def _misplaced(location: Location) -> str:
+    """Why a field is refused where it is: a procedure the country does not take part in, a
+    field of the other country's companies, or a field nobody has."""
+    country, field = _country(location), location[-1]
+    if len(location) >= 2 and location[-2] == "platforms":
+        procedure = PROCEDURES.get(str(field))
+        if procedure is None or country is None:
+            return unknown_procedure(field)
+        return not_for_country(procedure, country)  # type: ignore[arg-type]
+    collection = next((p for p in reversed(location) if p in _ENTRIES[1:]), None)
+    if country is not None and collection is not None:
+        if collection == "companies" and country == "FR" and field == "number":
+            return "siren et number donnent tous deux le SIREN : gardez l'un des deux"
+        for other in COUNTRIES:
+            if other != country and field in _FIELDS_OF[collection, other]:
+                return (
+                    f"champ des entreprises {COUNTRY_LABELS[other]}, pas des "
+                    f"{COUNTRY_LABELS[country]} (country: {country}) : retirez-le, ou corrigez "
+                    "le pays de l'entreprise"
+                )
+    return _MESSAGES["extra_forbidden"]
 
 
 _MESSAGES = {

@@ -89,3 +89,55 @@ directories:
         dossiers:
           - {{code: BETA_01, name: Beta siège, sirets: ["{BETA_HQ}"]}}
 """  # noqa: E501
+
+# Belgian enterprise numbers (stdnum.be.vat) and establishment unit numbers (10 digits, the first
+# from 2 to 8, the enterprise number's mod-97 key).
+SOLVAY, PROXIMUS = "0403170701", "0202239951"
+SOLVAY_UNIT, SOLVAY_UNIT_2, PROXIMUS_UNIT = "2143775917", "2000000141", "8000000071"
+
+YAML_BELGIUM = f"""
+directories:
+  - code: BXL
+    name: Cabinet Bruxelles
+    companies:
+      - country: BE
+        number: "BE{SOLVAY[:4]}.{SOLVAY[4:7]}.{SOLVAY[7:]}"
+        name: Solvay
+        dossiers:
+          - code: SOL_RH
+            name: Solvay RH
+            establishments: ["{SOLVAY_UNIT}", "{SOLVAY_UNIT_2}"]
+            platforms: {{hr-sync: payflip}}
+          - code: SOL_CLI
+            name: Solvay clients
+            platforms: {{client-import: admin-is}}
+      - country: be
+        number: "{PROXIMUS[1:]}"
+        name: Proximus
+        dossiers:
+          - code: PXS_01
+            name: Proximus
+            establishments: ["{PROXIMUS_UNIT}"]
+            platforms: {{hr-sync: payflip, client-import: adminpulse}}
+      - siren: "{ACME}"
+        name: Acme
+        dossiers:
+          - code: CCH_001
+            name: Acme Paris
+            sirets: ["{ACME_PARIS}"]
+            platforms: {{dsn: izilio, pas: izilio, cegid-flow: cegid-loop}}
+"""
+
+CSV_BELGIUM_HEADER = (
+    "directory,directory_name,country,number,company_name,dossier,dossier_name,sirets,"
+    "establishments,platforms\n"
+)
+CSV_BELGIUM = CSV_BELGIUM_HEADER + (
+    f'BXL,Cabinet Bruxelles,BE,BE {SOLVAY},Solvay,SOL_RH,Solvay RH,,"{SOLVAY_UNIT};'
+    f'{SOLVAY_UNIT_2}",hr-sync=payflip\n'
+    f"BXL,Cabinet Bruxelles,BE,{SOLVAY},Solvay,SOL_CLI,Solvay clients,,,client-import=admin-is\n"
+    f"BXL,Cabinet Bruxelles,be,{PROXIMUS},Proximus,PXS_01,Proximus,,{PROXIMUS_UNIT},"
+    '"hr-sync=payflip;client-import=adminpulse"\n'
+    f"BXL,Cabinet Bruxelles,,{ACME},Acme,CCH_001,Acme Paris,{ACME_PARIS},,"
+    '"dsn=izilio;pas=izilio;cegid-flow=cegid-loop"\n'
+)

@@ -68,8 +68,8 @@ def test_every_problem_of_a_csv_is_listed_with_its_line_and_column() -> None:
         "portefeuille.csv, ligne 4, champ dossier_name : vide : renseignez-le",
         "portefeuille.csv, ligne 4, champ sirets : le SIRET '5520813170001' n'a pas le bon "
         "nombre de chiffres : corrigez le numéro",
-        "portefeuille.csv, ligne 4, champ platform : plateforme 'minitel' inconnue : "
-        "net-entreprises ou izilio",
+        "portefeuille.csv, ligne 4, champ platform : plateforme 'minitel' inconnue pour la "
+        "procédure dsn : net-entreprises ou izilio",
     ]
 
 
@@ -117,7 +117,7 @@ def test_company_listed_under_two_directories_is_reported() -> None:
 def test_missing_columns_are_named() -> None:
     (found,) = problems("directory;siren;dossier\nCAB;552081317;D1\n")
     assert found.startswith("portefeuille.csv, ligne 1 : colonne(s) manquante(s) : ")
-    assert "directory_name, company_name, dossier_name, sirets, platform ;" in found
+    assert "directory_name, company_name, dossier_name ;" in found
 
 
 def test_unquoted_sirets_in_a_semicolon_csv_say_to_quote_them() -> None:
