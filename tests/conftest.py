@@ -1,4 +1,5 @@
-"""Fixtures for every test folder: a PostgreSQL server for the session, fresh databases.
+"""Fixtures for every test folder: a PostgreSQL server for the session, fresh databases, and
+one Prefect API for the session.
 
 The server is the distribution's own (``/usr/lib/postgresql/<version>/bin``, the ``postgresql``
 package; ``.ci/run`` installs it when it is missing): ``initdb`` in a temporary folder,
@@ -22,6 +23,11 @@ a machine where the PostgreSQL backend is broken.
 URLs are plain ``postgresql://user:password@127.0.0.1:port/db``, as a user would write them:
 the store turns them into psycopg 3's. The superuser has a password (SCRAM), so tests can
 check that no message ever shows it.
+
+- ``prefect_api``: a temporary Prefect API (``prefect_test_harness``) started once for the
+  session by the first test that asks for it, and stopped at the session's end; every test that
+  runs flows, saves Blocks or reads runs asks for it by name. Tests that do not start none, and
+  import no Prefect.
 """
 
 from __future__ import annotations
@@ -315,3 +321,16 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'store.db'}"
     factory: Callable[[], str] = request.getfixturevalue("postgres_url_factory")
     return factory()
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """One temporary Prefect API for the whole session (it takes seconds to start)."""
+    from prefect.settings import PREFECT_SERVER_ANALYTICS_ENABLED, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with (
+        temporary_settings({PREFECT_SERVER_ANALYTICS_ENABLED: False}),
+        prefect_test_harness(server_startup_timeout=60),
+    ):
+        yield

@@ -7,10 +7,10 @@ import typer
 from coursier.deployments import (
     audit_cli,
     credentials_cli,
-    dsn_cli,
     home_cli,
     m2m_cli,
     portfolio_cli,
+    registry,
     runs_cli,
     sandbox_cli,
 )
@@ -27,7 +27,8 @@ app = typer.Typer(
 app.callback()(home_cli.global_options)
 app.command("where")(home_cli.where)
 app.command("init")(home_cli.init)
-app.add_typer(dsn_cli.app, name="dsn")
+for name, group in registry.cli_groups():  # each procedure's own commands (coursier dsn …)
+    app.add_typer(group, name=name)
 app.add_typer(portfolio_cli.app, name="portfolio")
 app.add_typer(credentials_cli.app, name="credentials")
 app.add_typer(m2m_cli.app, name="m2m")

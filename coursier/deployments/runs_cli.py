@@ -1,39 +1,55 @@
 """``coursier rerun`` and ``serve``: the runs and their replay.
 
 Prefect and the flows are imported inside the commands that need them: importing them takes
-seconds, and ``coursier dsn check`` should answer at once.
+seconds, and ``coursier dsn check`` should answer at once. Which flow a run belongs to, and what
+its items are called, is the procedure registry's (:mod:`coursier.deployments.registry`).
 """
 
 from __future__ import annotations
 
-import importlib
+from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
 import typer
 
-FLOWS = {
-    "dsn-deposit": "coursier.flows.dsn_deposit:dsn_deposit",
-    "dsn-returns": "coursier.flows.dsn_returns:dsn_returns",
-}
+from coursier.deployments import registry
+from coursier.settings import CoursierSettings
 
 
 def rerun(
-    flow_run_id: Annotated[str, typer.Argument(help="L'exécution dont relancer les échecs.")],
+    flow_run_id: Annotated[str, typer.Argument(help="L'exécution à relancer.")],
 ) -> None:
-    """Relance uniquement les éléments en échec d'une exécution (mêmes paramètres)."""
-    name, parameters = _run_of(flow_run_id)
-    if name not in FLOWS:
+    """Relance les échecs d'une exécution, ou toute l'exécution si elle a échoué en entier.
+
+    Mêmes paramètres que l'exécution d'origine ; rien n'est relancé si rien n'a échoué.
+    """
+    from coursier.runkit.retry import plan_rerun
+
+    found = _run_of(flow_run_id)
+    flow_run_id = found.id
+    flow = registry.flow_named(found.flow)
+    if flow is None:
         raise typer.BadParameter(
-            f"le flow {name} ne se relance pas ainsi", param_hint="flow_run_id"
+            f"le flow {found.flow} ne se relance pas ainsi", param_hint="flow_run_id"
         )
-    module, attribute = FLOWS[name].split(":")
-    flow = getattr(importlib.import_module(module), attribute)
+    plan = plan_rerun(
+        flow_run_id,
+        found.parameters,
+        state_name=found.state_name,
+        finished=found.finished,
+        completed=found.completed,
+        failed_items=_failed_items(flow_run_id),
+        noun=flow.items.singular,
+    )
+    if plan.parameters is None:
+        typer.echo(plan.message)
+        raise typer.Exit(plan.exit_code)
     from coursier.tasks.prefect_guards import flow_heartbeats
 
     with flow_heartbeats():  # a run killed mid-way ends Crashed (the zombie automation)
-        state = flow(**{**parameters, "retry_failed_of": flow_run_id}, return_state=True)
-    typer.echo(f"{name} : {state.name} — {state.message or ''}")
+        state = flow.load()(**plan.parameters, return_state=True)
+    typer.echo(f"{found.flow} : {state.name} — {state.message or ''}")
     raise typer.Exit(0 if state.is_completed() else 1)
 
 
@@ -46,7 +62,18 @@ def serve(
     serve_all(limit=limit)
 
 
-def _run_of(flow_run_id: str) -> tuple[str, dict[str, Any]]:
+@dataclass(frozen=True)
+class _FlowRun:
+    id: str
+    flow: str
+    parameters: dict[str, Any]
+    state_name: str
+    finished: bool
+    completed: bool
+
+
+def _run_of(flow_run_id: str) -> _FlowRun:
+    """The run as the Prefect API knows it: its flow, parameters and state."""
     from prefect.client.orchestration import get_client
     from prefect.exceptions import ObjectNotFound
 
@@ -62,5 +89,20 @@ def _run_of(flow_run_id: str) -> tuple[str, dict[str, Any]]:
                 f"exécution {flow_run_id} inconnue du serveur Prefect (PREFECT_API_URL)"
             ) from None
         flow = client.read_flow(flow_run.flow_id)
-    parameters = {k: v for k, v in flow_run.parameters.items() if k != "retry_failed_of"}
-    return flow.name, parameters
+    state = flow_run.state
+    return _FlowRun(
+        id=str(run_uuid),
+        flow=flow.name,
+        parameters=dict(flow_run.parameters),
+        state_name=state.name if state else "sans état",
+        finished=bool(state and state.is_final()),
+        completed=bool(state and state.is_completed()),
+    )
+
+
+def _failed_items(flow_run_id: str) -> int:
+    """How many items of the run the store holds as failed."""
+    from coursier.store import failed_item_keys, open_store
+
+    with open_store(CoursierSettings().effective_database_url()) as store, store.begin() as s:
+        return len(failed_item_keys(s, flow_run_id))

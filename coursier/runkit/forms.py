@@ -33,7 +33,9 @@ def optional(kind: Any, given: str, empty: str) -> Any:
 
 
 RetryFailedOf = Annotated[
-    Annotated[Literal["last"], Field(title="La dernière exécution")]
+    Annotated[
+        Literal["last"], Field(title="La dernière exécution", json_schema_extra={"enum": ["last"]})
+    ]
     | Annotated[UUID, Field(title="Une exécution (son identifiant)")]
     | Annotated[None, Field(title="Aucune : un passage normal")],
     ask(

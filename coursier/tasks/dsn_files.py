@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -16,6 +17,7 @@ from coursier.models.dsn.errors import ParseError
 from coursier.models.dsn.facts import SIGNAL_NATURES, declaration_keys, event_period
 from coursier.models.dsn.lines import ENCODING
 from coursier.models.dsn.parser import parse
+from coursier.runkit import Run, RunFailed
 
 DSN_SUFFIXES = (".dsn", ".txt", ".edi")
 
@@ -49,8 +51,31 @@ def collect_files(files: list[str] | None, inbox: str | None) -> list[Path]:
     paths = [Path(f) for f in files or []]
     if inbox:
         folder = Path(inbox)
+        if not folder.is_dir():
+            raise RunFailed(
+                f"Dossier de dépôt {inbox} introuvable : donnez le chemin d'un répertoire de la "
+                "machine qui exécute le flow."
+            )
         paths += sorted(p for p in folder.iterdir() if p.suffix.lower() in DSN_SUFFIXES)
     return list(dict.fromkeys(paths))
+
+
+def files_to_deposit(
+    run: Run, files: list[str] | None, inbox: str | None, retry_failed_of: str | UUID | None
+) -> list[Path]:
+    """The files of a deposit run: the failed ones of an earlier run, or those given."""
+    retry = run.outcomes_to_retry(retry_failed_of)
+    paths = (
+        [Path(details["path"]) for details in retry]
+        if retry is not None
+        else collect_files(files, inbox)
+    )
+    if not paths:
+        raise RunFailed(
+            "Aucun fichier à traiter : donnez des fichiers, un dossier de dépôt, ou une "
+            "exécution dont relancer les échecs."
+        )
+    return paths
 
 
 def read_and_check(path: Path) -> CheckedFile:

@@ -1,20 +1,17 @@
-"""What a run leaves for people: the control table artifact and a summary of the run."""
+"""What a DSN run leaves for people: the deposit control table, and the close of a deposit run."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.states import State
 
 from coursier.models.control import ControlRow, control_rows
 from coursier.models.deposits import DepositState, run_outcome
+from coursier.runkit import Run, publish_summary, publish_table
 from coursier.store import OutcomeIn, Store
 from coursier.store.ledger import control_rows as ledger_rows
-from coursier.tasks.artifacts import artifact_key
 from coursier.tasks.deposits import FileResult
-from coursier.tasks.runs import Run
 
 
 def dossier_control_rows(store: Store, dossier: str) -> list[ControlRow]:
@@ -25,19 +22,12 @@ def dossier_control_rows(store: Store, dossier: str) -> list[ControlRow]:
 def publish_control_table(store: Store, dossier: str) -> list[ControlRow]:
     """The dossier's deposit control table as a table artifact with a stable key."""
     rows = dossier_control_rows(store, dossier)
-    create_table_artifact(
-        key=artifact_key("dsn-control", dossier),
-        table=[row.as_table_row() for row in rows],
-        description=f"Contrôle des DSN du dossier {dossier} : dépôts et comptes-rendus",
+    publish_table(
+        f"dsn-control-{dossier}",
+        (row.as_table_row() for row in rows),
+        f"Contrôle des DSN du dossier {dossier} : dépôts et comptes-rendus",
     )
     return rows
-
-
-def publish_summary(key: str, title: str, lines: Iterable[str], states: Counter[str]) -> None:
-    """A short markdown summary of a run: counts by state, then one line per item."""
-    counts = ", ".join(f"{count} {state}" for state, count in sorted(states.items()))
-    body = "\n".join(f"- {line}" for line in lines)
-    create_markdown_artifact(key=artifact_key(key), markdown=f"# {title}\n\n{counts}\n\n{body}\n")
 
 
 def close_deposit_run(run: Run, dossier: str, results: list[FileResult]) -> State:

@@ -28,7 +28,6 @@ from coursier.connectors.net_entreprises.scopes import (
     platform_served,
     resolve_account_credentials,
 )
-from tests.connectors.prefect_api import prefect_api  # noqa: F401  (session fixture)
 
 PASSWORD = "Mdp-des-deux-plateformes"
 URLS = {f"{kind}_url": "https://izilio.example" for kind in ("auth", "deposit", "consultation")}

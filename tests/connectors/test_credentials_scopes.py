@@ -21,7 +21,6 @@ from coursier.connectors.credentials import (
 )
 from coursier.connectors.errors import ConnectorError
 from coursier.connectors.net_entreprises.block import NetEntreprisesCredentials
-from tests.connectors.prefect_api import prefect_api  # noqa: F401  (session fixture)
 
 PASSWORD = "Mdp-tres-secret-42"
 CHAIN = ScopeChain(dossier="CCH_001", company="552081317", directory="CAB-NORD")

@@ -26,7 +26,6 @@ from coursier.deployments.automations import (
     zombie_automation,
 )
 from coursier.tasks.prefect_guards import emit_flow_run_heartbeat
-from tests.connectors.prefect_api import prefect_api  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 FLOWS = ["dsn-deposit", "dsn-returns"]

@@ -19,7 +19,6 @@ from coursier.connectors.net_entreprises.scopes import list_account_credentials
 from coursier.deployments.credentials_cli import app
 from coursier.deployments.portfolio_cli import app as portfolio_app
 from coursier.store import query_audit
-from tests.connectors.prefect_api import prefect_api  # noqa: F401  (session fixture)
 from tests.deployments.cli_env import OPERATOR, cli_store, point_at
 from tests.models.portfolio.samples import CSV
 

@@ -1,4 +1,5 @@
-"""Flow tests: one Prefect API for the session, one sandbox per module, a fresh world per test."""
+"""Flow tests: one sandbox per module, a fresh world per test (the session's Prefect API is
+``prefect_api`` of ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,7 @@ from coursier.deployments.sandbox_world import install_world
 from coursier.sandbox.server import SandboxServer
 from coursier.settings import CoursierSettings
 from coursier.store import open_store
-from tests.connectors.prefect_api import shared_prefect_api
 from tests.flows.world import BAKERY, BUREAU, GARAGE, GARAGE_OWN, OPERATOR, QUICK
-
-
-@pytest.fixture(scope="session")
-def prefect_api() -> Iterator[None]:
-    with shared_prefect_api():
-        yield
 
 
 @pytest.fixture(scope="module")

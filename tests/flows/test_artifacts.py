@@ -6,7 +6,7 @@ from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterId
 
-from coursier.tasks.artifacts import THRESHOLD, Progress, artifact_key
+from coursier.runkit.artifacts import THRESHOLD, Progress, artifact_key
 
 
 @flow

@@ -7,13 +7,24 @@ import io
 import json
 
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    ArtifactFilterKey,
+    FlowFilter,
+    FlowFilterName,
+)
+from prefect.client.schemas.sorting import ArtifactSort
 from typer.testing import CliRunner
 
+from coursier.connectors.credentials import delete, save
+from coursier.connectors.net_entreprises.block import NAME_PREFIX, NetEntreprisesCredentials
 from coursier.deployments.cli import app
+from coursier.deployments.sandbox_world import credentials_for
+from coursier.flows.dsn_returns import dsn_returns
 from coursier.models.dsn import samples
 from tests.flows.test_dsn_deposit import deposit, without_contract_number
-from tests.flows.world import BAKERY, BUREAU, GARAGE_OWN, OCTOBER, write
+from tests.flows.world import BAKERY, BUREAU, GARAGE_OWN, OCTOBER, OPERATOR, write
 
 runner = CliRunner()
 
@@ -71,17 +82,90 @@ def test_rerun_command_redoes_the_failed_files(world, tmp_path, sandbox):
     assert "inconnue" in unknown.output
 
 
-def test_control_artifact_has_the_table_and_no_secret(world, tmp_path, sandbox):
-    month_with_a_blocked_file(tmp_path)
+def artifacts_of(state, key):
+    """The artifacts ``key`` of the run that ended in ``state``, newest first: other tests of
+    the session leave artifacts under the same key."""
+    run_id = state.state_details.flow_run_id
     with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["dsn-control-boul-01"]))
+        return client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[key]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]),
+            ),
+            sort=ArtifactSort.CREATED_DESC,
         )
-    assert artifacts
-    table = (
-        json.loads(artifacts[0].data) if isinstance(artifacts[0].data, str) else artifacts[0].data
-    )
-    assert {row["Etat"] for row in table} == {"DSN acceptée", "Refusée / erreur bloquante"}
-    dumped = json.dumps([a.model_dump(mode="json") for a in artifacts])
+
+
+def test_control_artifact_has_the_table_and_no_secret(world, tmp_path, sandbox):
+    *_, state = month_with_a_blocked_file(tmp_path)
+    [artifact] = artifacts_of(state, "dsn-control-boul-01")
+    table = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
+    assert sorted(row["Etat"] for row in table) == ["DSN acceptée", "Refusée / erreur bloquante"]
+    dumped = json.dumps(artifact.model_dump(mode="json"))
     for secret in (BUREAU.password.get_secret_value(), GARAGE_OWN.password.get_secret_value()):
         assert secret not in dumped
+
+
+def deposit_runs():
+    with get_client(sync_client=True) as client:
+        return client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["dsn-deposit"]))
+        )
+
+
+def test_rerun_of_a_run_that_failed_as_a_whole_runs_it_again_with_its_parameters(
+    world, tmp_path, sandbox
+):
+    good = write(tmp_path, "dsn.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 2, seed=4))
+    delete(NetEntreprisesCredentials, NAME_PREFIX, "application", None)  # the bakery's
+    first = deposit(BAKERY.code, [good])
+    assert first.is_failed()
+    assert "coursier credentials set" in first.message
+    assert sandbox.state("net-entreprises").deposits(BUREAU.siret) == []
+    url = sandbox.url("net-entreprises")
+    save(credentials_for(BUREAU, url, "application", None, "net-entreprises"), NAME_PREFIX)
+    result = runner.invoke(app, ["rerun", str(first.state_details.flow_run_id)])
+    assert result.exit_code == 0, result.output
+    assert "dsn-deposit : Completed" in result.output
+    [received] = sandbox.state("net-entreprises").deposits(BUREAU.siret)
+    assert received  # the file of the first run, which it never got to send
+    again = max(deposit_runs(), key=lambda r: r.created)
+    assert again.parameters["files"] == [str(good)]
+    assert again.parameters["dossier"] == BAKERY.code
+    assert again.parameters.get("retry_failed_of") is None  # the whole run, not its failures
+
+
+def test_rerun_of_a_run_with_nothing_failed_says_so_and_starts_nothing(world, tmp_path, sandbox):
+    good = write(tmp_path, "dsn.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 2, seed=4))
+    done = deposit(BAKERY.code, [good])
+    assert done.is_completed()
+    assert done.name != "Partial"
+    before = len(deposit_runs())
+    result = runner.invoke(app, ["rerun", str(done.state_details.flow_run_id).upper()])
+    assert result.exit_code == 0, result.output
+    assert "Rien à relancer : aucun fichier en échec" in result.output
+    assert len(deposit_runs()) == before
+    assert len(sandbox.state("net-entreprises").deposits(BUREAU.siret)) == 1
+
+
+def test_retry_failed_of_last_redoes_the_last_runs_failures_then_has_nothing_to_do(
+    world, tmp_path, sandbox
+):
+    month_with_a_blocked_file(tmp_path)
+    write(tmp_path, "bloque.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 1, seed=8))
+    retried = deposit(BAKERY.code, [], retry_failed_of="last")
+    assert retried.is_completed(), retried.message
+    assert [item.key for item in retried.result().items] == [str(tmp_path / "bloque.dsn")]
+    assert len(sandbox.state("net-entreprises").deposits(BUREAU.siret)) == 2
+    nothing = deposit(BAKERY.code, [], retry_failed_of="last")
+    assert nothing.is_completed()  # not Failed: no alert for a retry with nothing to retry
+    assert nothing.message.startswith("Rien à relancer")
+    assert len(sandbox.state("net-entreprises").deposits(BUREAU.siret)) == 2
+
+
+def test_retry_failed_of_a_run_of_another_flow_is_refused(world, tmp_path, sandbox):
+    month_with_a_blocked_file(tmp_path)
+    returns = dsn_returns(dossiers=[BAKERY.code], operator=OPERATOR, return_state=True)
+    wrong = deposit(BAKERY.code, [], retry_failed_of=str(returns.state_details.flow_run_id))
+    assert wrong.is_failed()
+    assert "dsn-returns, pas de dsn-deposit" in wrong.message
