@@ -33,6 +33,7 @@ from coursier.models.deposits import (
 from coursier.models.returns.listings import ReturnEntry, ReturnListing, SetAside
 from coursier.models.returns.rapport import parse_rapport
 from coursier.models.returns.xml import ReturnParseError
+from coursier.models.safe_paths import inside
 from coursier.runkit import Run
 from coursier.store import Store
 from coursier.store.ledger import (
@@ -242,12 +243,8 @@ def export_aer(store: Store, deposit_ids: Iterable[int], folder: Path) -> list[P
             if not stored.content:
                 continue
             month = f"{deposit.month:%Y-%m}" if deposit.month else "sans-mois"
-            target = (
-                folder
-                / deposit.dossier
-                / month
-                / f"{Path(deposit.file_name).stem}-AER-{stored.return_id}.pdf"
-            )
+            name = f"{Path(deposit.file_name).stem}-AER-{stored.return_id}.pdf"
+            target = inside(folder, deposit.dossier, month, name)  # UnsafePath if it escapes
             target.parent.mkdir(parents=True, exist_ok=True)
             if not target.exists() or target.read_bytes() != stored.content:
                 target.write_bytes(stored.content)
