@@ -139,7 +139,7 @@ _lock = threading.Lock()
 def register(procedure: Procedure) -> Procedure:
     """Add a procedure; its name, flow names, deployment names and command group are unique."""
     with _lock:
-        taken = _names(_registered.values())
+        taken = set(_names(_registered.values()))
         for kind, name in _names([procedure]):
             if (kind, name) in taken:
                 raise RegistrationError(f"{kind} {name!r} déjà enregistré ({procedure.name})")
@@ -171,14 +171,16 @@ def cli_groups() -> list[tuple[str, Any]]:
     return [(p.cli.name, load(p.cli.app)) for p in registered() if p.cli]
 
 
-def _names(procedures: Iterable[Procedure]) -> set[tuple[str, str]]:
-    names = set()
+def _names(procedures: Iterable[Procedure]) -> list[tuple[str, str]]:
+    """What must be unique, in declaration order (the first clash is the one reported)."""
+    names = []
     for procedure in procedures:
-        names.add(("procédure", procedure.name))
-        names |= {("flow", f.name) for f in procedure.flows}
-        names |= {("déploiement", d.name) for f in procedure.flows for d in f.deployments}
+        names.append(("procédure", procedure.name))
+        for flow in procedure.flows:
+            names.append(("flow", flow.name))
+            names += [("déploiement", d.name) for d in flow.deployments]
         if procedure.cli:
-            names.add(("groupe de commandes", procedure.cli.name))
+            names.append(("groupe de commandes", procedure.cli.name))
     return names
 
 
