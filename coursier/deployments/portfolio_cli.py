@@ -88,8 +88,9 @@ def list_command(
         bool, typer.Option("--json", help="Un tableau JSON sur la sortie standard, seul.")
     ] = False,
 ) -> None:
-    """Liste les dossiers du portefeuille, avec leur société, leur répertoire, leurs SIRET et
-    le déclarant pour qui agit un compte concentrateur."""
+    """Liste les dossiers du portefeuille, avec leur société (SIREN, ou numéro d'entreprise
+    belge), leur répertoire, leurs établissements, leur plateforme par procédure et le déclarant
+    pour qui agit un compte concentrateur."""
     with _store(Console(stderr=True, soft_wrap=True)) as store, store.begin() as s:
         dossiers = list_dossiers(s)
     if as_json:
@@ -100,15 +101,16 @@ def list_command(
         console.print("Aucun dossier : importez le portefeuille avec `coursier portfolio import`.")
         return
     table = Table()
-    headers = ("Dossier", "Nom", "Société", "SIREN", "Répertoire", "SIRET", "Plateforme")
-    for header in headers:
+    headers = ("Dossier", "Nom", "Société", "Numéro", "Répertoire", "Établissements")
+    for header in (*headers, "Plateformes"):
         table.add_column(header, overflow="fold")
     declarants = any(d.declarant for d in dossiers)
     if declarants:  # only portfolios with a concentrateur have some: no empty column otherwise
         table.add_column("Déclarant (concentrateur)", overflow="fold")
     for d in dossiers:
-        cells = [d.code, d.name, d.company_name, d.siren, d.directory_code, "\n".join(d.sirets)]
-        cells.append(d.platform)
+        cells = [d.code, d.name, d.company_name, d.company_key, d.directory_code]
+        cells.append("\n".join(d.establishments))
+        cells.append("\n".join(f"{procedure} : {p}" for procedure, p in d.platforms.items()))
         if declarants:
             cells.append(_declarant_text(d))
         # Values come from the firm's file: shown as text, never read as rich markup.

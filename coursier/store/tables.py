@@ -1,6 +1,6 @@
 """The store's tables: per-item outcomes of every run, the append-only audit trail, the
-portfolio (directories, companies, dossiers) and the M2M switches. The deposit ledger lives in
-``ledger_tables``.
+portfolio (directories, companies, dossiers, their platforms) and the M2M switches. The
+deposit ledger lives in ``ledger_tables``.
 
 Constraint names follow one naming convention so Alembic can alter them later (SQLite's batch
 mode needs names to find them). Timestamps are always timezone-aware UTC, on every backend.
@@ -29,7 +29,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relat
 from sqlalchemy.types import TypeDecorator
 
 from coursier.models.portfolio.m2m import M2M_MODULES, M2MModule
-from coursier.models.portfolio.model import PLATFORMS, Platform
 
 OutcomeStatus = Literal["ok", "failed", "skipped"]
 OUTCOME_STATUSES: tuple[OutcomeStatus, ...] = get_args(OutcomeStatus)
@@ -164,12 +163,27 @@ class DataDirectoryRow(Base):
 
 
 class CompanyRow(Base):
-    """A company of the portfolio, known by its SIREN, inside one data directory."""
+    """A company of the portfolio, known by its country and its number there (FR: SIREN, BE:
+    enterprise number, 10 digits), inside one data directory.
+
+    ``siren`` repeats a French company's number for whoever reads the table by SIREN, as before
+    Belgian companies came; a CHECK keeps it equal to ``number`` (and empty for the others).
+    """
 
     __tablename__ = "companies"
+    __table_args__ = (
+        UniqueConstraint("country", "number", name="uq_companies_country_number"),
+        CheckConstraint(
+            "(country = 'FR' AND siren IS NOT NULL AND siren = number) "
+            "OR (country <> 'FR' AND siren IS NULL)",
+            name="siren",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    siren: Mapped[str] = mapped_column(String(9), unique=True)
+    country: Mapped[str] = mapped_column(String(2))
+    number: Mapped[str] = mapped_column(String(10))
+    siren: Mapped[str | None] = mapped_column(String(9), unique=True)
     name: Mapped[str]
     directory_id: Mapped[int] = mapped_column(ForeignKey("data_directories.id"), index=True)
     # The declarant a concentrateur account acts for (coursier.models.declarant).
@@ -181,20 +195,15 @@ class CompanyRow(Base):
 
 
 class DossierRow(Base):
-    """A dossier of the portfolio: a company's establishments declared on one platform."""
+    """A dossier of the portfolio: some establishments of a company, and the platform it uses
+    for each procedure it takes part in (``dossier_platforms``)."""
 
     __tablename__ = "dossiers"
-    __table_args__ = (
-        CheckConstraint(
-            "platform IN (" + ", ".join(f"'{p}'" for p in PLATFORMS) + ")", name="platform"
-        ),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(unique=True)
     name: Mapped[str]
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
-    platform: Mapped[Platform] = mapped_column(String())
     # Overrides the company's declarant, for a concentrateur account.
     declarant_siret: Mapped[str | None]
     declarant_last_name: Mapped[str | None]
@@ -202,30 +211,64 @@ class DossierRow(Base):
 
     company: Mapped[CompanyRow] = relationship()
     establishments: Mapped[list[DossierEstablishment]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, order_by="DossierEstablishment.siret"
+        cascade="all, delete-orphan", passive_deletes=True, order_by="DossierEstablishment.number"
+    )
+    platforms: Mapped[list[DossierPlatform]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="DossierPlatform.procedure"
     )
 
     @property
-    def sirets(self) -> frozenset[str]:
-        return frozenset(e.siret for e in self.establishments)
+    def numbers(self) -> frozenset[str]:
+        """The numbers of its establishments (SIRET, or Belgian unit numbers)."""
+        return frozenset(e.number for e in self.establishments)
 
-    @sirets.setter
-    def sirets(self, sirets: frozenset[str]) -> None:
+    @numbers.setter
+    def numbers(self, numbers: frozenset[str]) -> None:
         """Keep the establishments still listed (their rows stay), drop the others, add the new."""
-        kept = [e for e in self.establishments if e.siret in sirets]
-        added = sorted(sirets - {e.siret for e in kept})
-        self.establishments = kept + [DossierEstablishment(siret=s) for s in added]
+        kept = [e for e in self.establishments if e.number in numbers]
+        added = sorted(numbers - {e.number for e in kept})
+        self.establishments = kept + [DossierEstablishment(number=n) for n in added]
+
+    @property
+    def procedures(self) -> dict[str, str]:
+        """The platform of each procedure the dossier takes part in."""
+        return {p.procedure: p.platform for p in self.platforms}
+
+    @procedures.setter
+    def procedures(self, procedures: dict[str, str]) -> None:
+        """Rows of the procedures still named kept (their platform updated), the others gone."""
+        kept = [p for p in self.platforms if p.procedure in procedures]
+        for row in kept:
+            row.platform = procedures[row.procedure]
+        added = sorted(procedures.keys() - {p.procedure for p in kept})
+        self.platforms = kept + [
+            DossierPlatform(procedure=p, platform=procedures[p]) for p in added
+        ]
 
 
 class DossierEstablishment(Base):
-    """One establishment (SIRET) declared in a dossier."""
+    """One establishment declared in a dossier: its SIRET, or its Belgian unit number."""
 
     __tablename__ = "dossier_establishments"
 
     dossier_id: Mapped[int] = mapped_column(
         ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True
     )
-    siret: Mapped[str] = mapped_column(String(14), primary_key=True, index=True)
+    number: Mapped[str] = mapped_column(String(14), primary_key=True, index=True)
+
+
+class DossierPlatform(Base):
+    """The platform a dossier uses for one procedure (``coursier.models.portfolio.procedures``
+    says which exist; no CHECK here, so a new procedure needs no migration)."""
+
+    __tablename__ = "dossier_platforms"
+    __table_args__ = (Index("ix_dossier_platforms_procedure_platform", "procedure", "platform"),)
+
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True
+    )
+    procedure: Mapped[str] = mapped_column(primary_key=True)
+    platform: Mapped[str]
 
 
 class M2MSwitch(Base):

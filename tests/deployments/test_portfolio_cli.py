@@ -54,6 +54,10 @@ def test_import_then_list_as_json(csv_file: Path) -> None:
         "sirets": [ACME_LYON, ACME_NICE],
         "platform": "izilio",
         "declarant": None,
+        "country": "FR",
+        "company_number": "552081317",
+        "establishments": [ACME_LYON, ACME_NICE],
+        "platforms": {"dsn": "izilio"},
     }
 
 
