@@ -50,13 +50,13 @@ def dsn_deposit(
     inbox: Annotated[
         optional(str, "Un répertoire", "Aucun"),
         ask(
-            "Dossier de dépôt",
+            "Répertoire de dépôt",
             "Un répertoire dont tous les fichiers .dsn, .txt et .edi sont déposés, dans l'ordre "
             "de leurs noms.",
         ),
     ] = None,
     platform: Annotated[
-        optional(Platform, "Celle-ci", "Celle du dossier"),
+        optional(Platform, "Une plateforme", "Celle du dossier"),
         ask("Plateforme", "Net-Entreprises ou IZILIO ; vide : celle du dossier au portefeuille."),
     ] = None,
     follow_returns_minutes: Annotated[

@@ -53,7 +53,7 @@ def collect_files(files: list[str] | None, inbox: str | None) -> list[Path]:
         folder = Path(inbox)
         if not folder.is_dir():
             raise RunFailed(
-                f"Dossier de dépôt {inbox} introuvable : donnez le chemin d'un répertoire de la "
+                f"Répertoire de dépôt {inbox} introuvable : donnez le chemin d'un répertoire de la "
                 "machine qui exécute le flow."
             )
         paths += sorted(p for p in folder.iterdir() if p.suffix.lower() in DSN_SUFFIXES)
@@ -72,7 +72,7 @@ def files_to_deposit(
     )
     if not paths:
         raise RunFailed(
-            "Aucun fichier à traiter : donnez des fichiers, un dossier de dépôt, ou une "
+            "Aucun fichier à traiter : donnez des fichiers, un répertoire de dépôt, ou une "
             "exécution dont relancer les échecs."
         )
     return paths

@@ -32,7 +32,7 @@ FRENCH_TITLES = {
     "dsn-deposit": {
         "dossier": "Dossier",
         "files": "Fichiers",
-        "inbox": "Dossier de dépôt",
+        "inbox": "Répertoire de dépôt",
         "platform": "Plateforme",
         "follow_returns_minutes": "Suivi des retours (minutes)",
         "retry_failed_of": "Relancer les échecs de",
