@@ -7,21 +7,29 @@ few look-ups by name::
 
     {prefix}--application
     {prefix}--directory--{key}     key: the directory's code
-    {prefix}--company--{key}       key: the company's SIREN
+    {prefix}--company--{key}       key: the company's SIREN (France), BE + its number (Belgium)
     {prefix}--dossier--{key}       key: the dossier's code
 
 Prefect allows only lowercase letters, digits and dashes in block names: keys are slugified
 (``coursier.models.portfolio.slug``: ``CCH_001`` → ``cch-001``), which never yields ``--``, so a
 name always splits back into prefix, scope and key. The portfolio refuses two codes with the same
-slug, so two dossiers never share a name. Each platform's Block type subclasses
-:class:`ScopedCredentials`; this module knows nothing else about them.
+slug, so two dossiers never share a name. A Belgian company's key is country-qualified
+(``be0403170701``) however it is typed (``0403.170.701``), so the numbers of two countries never
+meet; a French one is its SIREN, as it always was, so the blocks saved before still resolve.
+
+Any platform's Block type subclasses :class:`ScopedCredentials` and is resolved by
+:func:`resolve` along a :class:`ScopeChain` built from the portfolio (:meth:`ScopeChain.of`);
+this module knows nothing else about them. A platform whose names need more than one prefix
+(IZILIO's legacy names, ``net_entreprises.scopes``) passes its own candidates and what to do
+with each block found.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import count
-from typing import Generic, Literal, Self, TypeVar, get_args
+from typing import Generic, Literal, NamedTuple, Protocol, Self, TypeVar, get_args
 
 import pydantic
 from prefect.blocks.core import Block
@@ -30,7 +38,7 @@ from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from pydantic import ConfigDict, Field, model_validator
 
 from coursier.connectors.errors import ConnectorError
-from coursier.models.portfolio import slug
+from coursier.models.portfolio import company_scope_key, slug
 
 Scope = Literal["application", "directory", "company", "dossier"]
 SCOPES: tuple[Scope, ...] = get_args(Scope)
@@ -58,8 +66,8 @@ class ScopedCredentials(Block):
     )
     scope_key: str | None = Field(
         default=None,
-        description="Code du répertoire, SIREN de la société ou code du dossier (vide pour "
-        "l'application).",
+        description="Code du répertoire, SIREN de la société (numéro d'entreprise pour une "
+        "société belge) ou code du dossier (vide pour l'application).",
     )
 
     @model_validator(mode="after")
@@ -70,7 +78,8 @@ class ScopedCredentials(Block):
             if not self.scope_key:
                 raise ValueError(
                     f"l'étendue « {self.scope} » demande une clé (--key) : le code du "
-                    "répertoire, le SIREN de la société ou le code du dossier"
+                    "répertoire, le SIREN de la société (son numéro d'entreprise si elle est "
+                    "belge) ou le code du dossier"
                 )
             slug(self.scope_key)
         return self
@@ -99,7 +108,13 @@ def block_name(prefix: str, scope: Scope, key: str | None = None) -> str:
         return f"{prefix}--application"
     if not key:
         raise ValueError(f"l'étendue « {scope} » demande une clé")
-    return f"{prefix}--{scope}--{slug(key)}"
+    return f"{prefix}--{scope}--{key_slug(scope, key)}"
+
+
+def key_slug(scope: Scope, key: str) -> str:
+    """The part of a block name that says ``key``: its slug, a company's in the form the
+    portfolio gives it (``0403.170.701`` → ``be0403170701``)."""
+    return slug(company_scope_key(key) if scope == "company" else key)
 
 
 def parse_block_name(prefix: str, name: str) -> tuple[Scope, str | None] | None:
@@ -116,14 +131,33 @@ def parse_block_name(prefix: str, name: str) -> tuple[Scope, str | None] | None:
     return None
 
 
+class PortfolioPlace(Protocol):
+    """Where a dossier sits in the portfolio, as ``coursier.store.DossierView`` says it."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def company_key(self) -> str: ...
+
+    @property
+    def directory_code(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class ScopeChain:
     """Where a dossier sits in the portfolio: the keys of each scope that may hold its
-    credentials (company: the SIREN; directory: the directory's code)."""
+    credentials (company: its key, the SIREN or ``BE`` + the Belgian number; directory: the
+    directory's code)."""
 
     dossier: str
     company: str | None = None
     directory: str | None = None
+
+    @classmethod
+    def of(cls, place: PortfolioPlace) -> ScopeChain:
+        """The chain of a dossier of the portfolio: dossier > company > directory."""
+        return cls(place.code, place.company_key or None, place.directory_code)
 
     def scopes(self) -> list[tuple[Scope, str | None]]:
         """(scope, key), narrowest first, ending with the application."""
@@ -136,7 +170,34 @@ class ScopeChain:
 
     def candidates(self, prefix: str) -> list[str]:
         """The block names to try, narrowest first."""
-        return [block_name(prefix, scope, key) for scope, key in self.scopes()]
+        return [name for _scope, _key, name in self.named(prefix)]
+
+    def named(self, prefix: str) -> list[Candidate]:
+        """The scopes to try, narrowest first, each with its block name."""
+        return [
+            Candidate(scope, key, block_name(prefix, scope, key)) for scope, key in self.scopes()
+        ]
+
+
+class Candidate(NamedTuple):
+    """A name that may hold a platform's credentials for one scope of a dossier."""
+
+    scope: Scope
+    key: str | None
+    name: str
+
+
+class Named(Protocol):
+    """What :func:`resolve` reads of a candidate (a platform may carry more)."""
+
+    @property
+    def scope(self) -> Scope: ...
+
+    @property
+    def key(self) -> str | None: ...
+
+    @property
+    def name(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -151,22 +212,41 @@ class Resolved(Generic[Credentials]):
 ResolvedCredentials = Resolved  # the name it had first
 
 
-def resolve(block_cls: type[Credentials], chain: ScopeChain, prefix: str) -> Resolved[Credentials]:
-    """The narrowest credentials saved for ``chain``; ``CredentialsNotFound`` if none is."""
-    for scope, key in chain.scopes():
-        name = block_name(prefix, scope, key)
-        block = load(block_cls, name)
+Tried = TypeVar("Tried", bound=Named)
+
+
+def resolve(
+    block_cls: type[Credentials],
+    chain: ScopeChain,
+    prefix: str,
+    *,
+    tried: Sequence[Tried] | None = None,
+    accept: Callable[[Tried, Credentials], bool] | None = None,
+    advice: str = SET_ADVICE,
+) -> Resolved[Credentials]:
+    """The narrowest credentials saved for ``chain``; ``CredentialsNotFound`` if none is.
+
+    ``tried``: the names to look at, narrowest first (by default ``chain.named(prefix)``).
+    ``accept``: whether to use a block found (False: look further), for a platform whose
+    names may hold another's credentials; it raises to refuse one outright. ``advice``: what
+    to do when nothing is found.
+    """
+    candidates = tried if tried is not None else chain.named(prefix)
+    for candidate in candidates:
+        block = load(block_cls, candidate.name)
         if block is None:
             continue
-        check_scope(block, name, scope, key)
-        return Resolved(block, name, scope)
-    raise CredentialsNotFound(chain.candidates(prefix))
+        check_scope(block, candidate.name, candidate.scope, candidate.key)
+        if accept is None or accept(candidate, block):
+            return Resolved(block, candidate.name, candidate.scope)
+    raise CredentialsNotFound([candidate.name for candidate in candidates], advice)
 
 
 def check_scope(block: ScopedCredentials, name: str, scope: Scope, key: str | None) -> None:
     """``ConnectorError`` when the block saved as ``name`` declares another scope than its name
     says (edited by hand in Prefect's UI): using it would apply it where nobody meant to."""
-    if block.scope != scope or (key and slug(block.scope_key or "") != slug(key)):
+    declared = key_slug(block.scope, block.scope_key) if block.scope_key else None
+    if block.scope != scope or (key and declared != key_slug(scope, key)):
         raise ConnectorError(
             f"le bloc {name} déclare l'étendue {block.scope} {block.scope_key or ''} : "
             "enregistrez-le de nouveau avec `coursier credentials set`"

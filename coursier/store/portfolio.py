@@ -69,7 +69,7 @@ class DossierView:
     @property
     def company_key(self) -> str:
         """The key its company's credentials are saved under (the SIREN for a French one)."""
-        return company_key(self.country, self.company_number)  # type: ignore[arg-type]
+        return company_key(self.country, self.company_number)
 
     def platform_for(self, procedure: str) -> str | None:
         """Its platform for ``procedure``, None when it takes no part in it."""

@@ -1,5 +1,7 @@
 """Scoped credentials saved as Blocks: the narrowest wins, deleting falls back to a wider one,
-names are slugified, and a missing one says which names were tried and what to run."""
+names are slugified, and a missing one says which names were tried and what to run; the chain
+comes from the portfolio, for any platform's Block type, a Belgian company keyed by its
+country-qualified number and a French one by its SIREN as before."""
 
 from __future__ import annotations
 
@@ -7,10 +9,12 @@ import logging
 import uuid
 
 import pytest
+from pydantic import SecretStr
 
 from coursier.connectors.credentials import (
     CredentialsNotFound,
     ScopeChain,
+    ScopedCredentials,
     block_name,
     delete,
     list_saved,
@@ -21,6 +25,9 @@ from coursier.connectors.credentials import (
 )
 from coursier.connectors.errors import ConnectorError
 from coursier.connectors.net_entreprises.block import NetEntreprisesCredentials
+from coursier.connectors.net_entreprises.scopes import resolve_account_credentials
+from coursier.store import DossierView
+from tests.models.portfolio.samples import ACME, ACME_PARIS, SOLVAY, SOLVAY_UNIT
 
 PASSWORD = "Mdp-tres-secret-42"
 CHAIN = ScopeChain(dossier="CCH_001", company="552081317", directory="CAB-NORD")
@@ -167,3 +174,102 @@ def test_password_never_reaches_the_logs(
     assert PASSWORD not in caplog.text
     assert PASSWORD not in captured.out + captured.err
     assert "resolved" in caplog.text
+
+
+class PayrollTestCredentials(ScopedCredentials):
+    """Another platform's Block, as Payflip's or Securex's will be: only the scope is shared."""
+
+    _block_type_name = "Coursier test payroll credentials"
+
+    api_key: SecretStr
+
+
+FRENCH = DossierView(
+    code="CCH_001",
+    name="Acme Paris",
+    siren=ACME,
+    company_name="Acme",
+    directory_code="CAB-NORD",
+    sirets=(ACME_PARIS,),
+    platform="net-entreprises",
+)
+BELGIAN = DossierView(
+    code="SOL_RH",
+    name="Solvay RH",
+    siren=None,
+    company_name="Solvay",
+    directory_code="BXL",
+    sirets=(),
+    platform=None,
+    country="BE",
+    company_number=SOLVAY,
+    establishments=(SOLVAY_UNIT,),
+    platforms={"hr-sync": "payflip"},
+)
+
+
+def test_the_chain_of_a_french_dossier_names_the_blocks_saved_before() -> None:
+    assert ScopeChain.of(FRENCH) == CHAIN
+    assert ScopeChain.of(FRENCH).candidates("net-entreprises")[1] == (
+        "net-entreprises--company--552081317"
+    )
+
+
+def test_a_belgian_company_is_keyed_by_its_country_qualified_number() -> None:
+    assert ScopeChain.of(BELGIAN).candidates("payflip") == [
+        "payflip--dossier--sol-rh",
+        f"payflip--company--be{SOLVAY}",
+        "payflip--directory--bxl",
+        "payflip--application",
+    ]
+    for typed in (f"BE{SOLVAY}", SOLVAY, "BE 0403.170.701", "be0403170701", "0403.170.701"):
+        assert block_name("payflip", "company", typed) == f"payflip--company--be{SOLVAY}"
+    # Nine digits are a SIREN, as they always were: never a Belgian company's name.
+    assert block_name("payflip", "company", SOLVAY[1:]) == f"payflip--company--{SOLVAY[1:]}"
+    assert block_name("payflip", "dossier", SOLVAY) == f"payflip--dossier--{SOLVAY}"
+
+
+def payroll(scope: str, key: str | None, api_key: str) -> PayrollTestCredentials:
+    return PayrollTestCredentials(scope=scope, scope_key=key, api_key=api_key)
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_any_platform_block_resolves_along_a_belgian_dossier_chain(prefix: str) -> None:
+    chain = ScopeChain.of(BELGIAN)
+    save(payroll("application", None, "application-key"), prefix)
+    save(payroll("company", SOLVAY[1:], "a-siren-of-the-same-digits"), prefix)
+    assert resolve(PayrollTestCredentials, chain, prefix).scope == "application"
+
+    saved_as = save(payroll("company", "BE 0403.170.701", "solvay-key"), prefix)
+    assert saved_as == f"{prefix}--company--be{SOLVAY}"
+    found = resolve(PayrollTestCredentials, chain, prefix)
+    assert (found.scope, found.name) == ("company", saved_as)
+    assert found.block.api_key.get_secret_value() == "solvay-key"
+
+    save(payroll("dossier", "SOL_RH", "dossier-key"), prefix)
+    assert resolve(PayrollTestCredentials, chain, prefix).block.api_key.get_secret_value() == (
+        "dossier-key"
+    )
+    delete(PayrollTestCredentials, prefix, "dossier", "SOL_RH")
+    delete(PayrollTestCredentials, prefix, "company", SOLVAY)  # as typed another way
+    assert resolve(PayrollTestCredentials, chain, prefix).scope == "application"
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_nothing_saved_for_a_belgian_dossier_lists_its_names(prefix: str) -> None:
+    with pytest.raises(CredentialsNotFound) as caught:
+        resolve(PayrollTestCredentials, ScopeChain.of(BELGIAN), prefix)
+    assert f"{prefix}--company--be{SOLVAY}" in caught.value.tried
+    assert "api_key" not in str(caught.value)
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_a_company_block_naming_another_company_is_refused(prefix: str) -> None:
+    payroll("company", "BE0202239951", "other").save(f"{prefix}--company--be{SOLVAY}")
+    with pytest.raises(ConnectorError, match="enregistrez-le de nouveau"):
+        resolve(PayrollTestCredentials, ScopeChain.of(BELGIAN), prefix)
+
+
+def test_a_dossier_without_dsn_platform_resolves_no_account_and_says_why() -> None:
+    with pytest.raises(ConnectorError, match="le dossier SOL_RH ne dépose pas de DSN"):
+        resolve_account_credentials(ScopeChain.of(BELGIAN), BELGIAN.platform)

@@ -7,8 +7,10 @@ can be saved at one scope side by side::
     net-entreprises--application        izilio--application
     net-entreprises--dossier--cch-001   izilio--dossier--cch-001
 
-Resolution is :func:`coursier.connectors.credentials.resolve`'s, per platform: the narrowest
-scope saved for the platform wins (dossier > company > directory > application).
+Resolution is :func:`coursier.connectors.credentials.resolve`'s, per platform, along the
+dossier's scope chain (``ScopeChain.of``): the narrowest scope saved for the platform wins
+(dossier > company > directory > application). A dossier without DSN platform (a Belgian
+company's) resolves nothing: the error says so.
 
 Legacy names: before the prefix followed the platform, every block of this type was saved as
 ``net-entreprises--…``, IZILIO's too. A block under a ``net-entreprises--`` name whose platform
@@ -26,14 +28,12 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from coursier.connectors.credentials import (
-    CredentialsNotFound,
     Resolved,
     Scope,
     ScopeChain,
     block_name,
-    check_scope,
     list_saved,
-    load,
+    resolve,
 )
 from coursier.connectors.errors import ConnectorError
 from coursier.connectors.net_entreprises.block import NetEntreprisesCredentials
@@ -95,27 +95,37 @@ def decide(candidate: Candidate, block_platform: str, platform: str) -> Decision
 
 
 def resolve_account_credentials(
-    chain: ScopeChain, platform: str
+    chain: ScopeChain, platform: str | None
 ) -> Resolved[NetEntreprisesCredentials]:
     """The narrowest credentials saved for ``chain`` on ``platform``.
 
     A legacy ``net-entreprises--…`` block whose ``platform`` is izilio is still found for
     izilio (after the ``izilio--`` name of the same scope), and never for net-entreprises.
     ``CredentialsNotFound`` (with every name tried) when there are none; ``ConnectorError``
-    when the block found declares another scope, or another platform than its name says.
+    when the block found declares another scope, or another platform than its name says, and
+    when there is no platform (the dossier deposits no DSN).
     """
-    tried = candidates(chain, platform)
-    for candidate in tried:
-        block = load(NetEntreprisesCredentials, candidate.name)
-        if block is None:
-            continue
-        check_scope(block, candidate.name, candidate.scope, candidate.key)
+    if platform is None:
+        raise ConnectorError(
+            f"le dossier {chain.dossier} ne dépose pas de DSN : le portefeuille ne lui donne "
+            "aucune plateforme dsn (net-entreprises ou izilio) ; ajoutez-la à ses platforms, ou "
+            "choisissez un dossier d'une société française"
+        )
+
+    def accept(candidate: Candidate, block: NetEntreprisesCredentials) -> bool:
         decision = decide(candidate, block.platform, platform)
-        if decision == "use":
-            return Resolved(block, candidate.name, candidate.scope)
         if decision == "refuse":
             raise ConnectorError(refusal(candidate.name, block.platform, platform))
-    raise CredentialsNotFound([candidate.name for candidate in tried], set_advice(platform))
+        return decision == "use"
+
+    return resolve(
+        NetEntreprisesCredentials,
+        chain,
+        credentials_prefix(platform),
+        tried=candidates(chain, platform),
+        accept=accept,
+        advice=set_advice(platform),
+    )
 
 
 def refusal(name: str, block_platform: str, platform: str) -> str:

@@ -1,7 +1,7 @@
 """The portfolio of a firm (directories, French and Belgian companies, dossiers with a platform
 per procedure) and the M2M deposit modules."""
 
-from coursier.models.portfolio.identifiers import company_key
+from coursier.models.portfolio.identifiers import company_key, company_scope_key
 from coursier.models.portfolio.loader import (
     CSV_COLUMNS,
     CSV_COUNTRY_COLUMNS,
@@ -61,6 +61,7 @@ __all__ = [
     "PortfolioProblem",
     "Procedure",
     "company_key",
+    "company_scope_key",
     "consistency_problems",
     "load_portfolio",
     "module_of_nature",

@@ -27,8 +27,6 @@ from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 from stdnum.util import clean, isdigits
 
-from coursier.models.portfolio.procedures import Country
-
 _UNIT_FIRST_DIGITS = "2345678"
 
 
@@ -76,10 +74,21 @@ def compact_company_number(country: str, value: str) -> str:
     return (stdnum_be_vat if country == "BE" else stdnum_siren).compact(value)
 
 
-def company_key(country: Country, number: str) -> str:
+def company_key(country: str, number: str) -> str:
     """The key a company's credentials are saved under: the SIREN for France,
     ``BE`` + the enterprise number for Belgium."""
     return number if country == "FR" else f"{country}{number}"
+
+
+def company_scope_key(key: str) -> str:
+    """A company key as a user types it (``--key``), in the form :func:`company_key` gives:
+    a Belgian number (``BE`` first, or 10 digits, dots and spaces allowed) becomes ``BE`` + its
+    10 digits; anything else is left as typed (a SIREN, as credentials were always named).
+    Nine digits without ``BE`` are a SIREN: an old 9-digit Belgian number needs its prefix."""
+    compact = clean(key, " -./").strip().upper()
+    if compact.startswith("BE") or (len(compact) == 10 and isdigits(compact)):
+        return company_key("BE", stdnum_be_vat.compact(compact))
+    return key
 
 
 def _not_empty(value: str) -> None:

@@ -439,7 +439,7 @@ def _misplaced(location: Location) -> str:
         procedure = PROCEDURES.get(str(field))
         if procedure is None or country is None:
             return unknown_procedure(field)
-        return not_for_country(procedure, country)  # type: ignore[arg-type]
+        return not_for_country(procedure, country)
     collection = next((p for p in reversed(location) if p in _ENTRIES[1:]), None)
     if country is not None and collection is not None:
         if collection == "companies" and country == "FR" and field == "number":

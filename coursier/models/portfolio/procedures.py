@@ -65,7 +65,7 @@ def unknown_procedure(key: object) -> str:
     return f"procédure {key!r} inconnue : {', '.join(PROCEDURES)}"
 
 
-def not_for_country(procedure: Procedure, country: Country) -> str:
+def not_for_country(procedure: Procedure, country: str) -> str:
     """Why a company of ``country`` cannot take part in ``procedure``, and what to do."""
     served = " et ".join(f"{COUNTRY_LABELS[c]} (country: {c})" for c in procedure.countries)
     return (
