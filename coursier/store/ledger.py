@@ -6,12 +6,14 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from coursier.models.deposits import AER_NATURE, DepositState
+from coursier.store.dialects import insert_for
 from coursier.store.ledger_tables import Deposit, ReturnCursor, StoredReturn
 from coursier.store.tables import utcnow
 
@@ -200,13 +202,55 @@ def returns_by_identity(
     wanted = list(idfluxes)
     if not wanted:
         return {}
-    query = select(StoredReturn).where(
-        StoredReturn.platform == platform, StoredReturn.idflux.in_(wanted)
-    )
+    query = select(
+        StoredReturn.idflux,
+        StoredReturn.nature,
+        StoredReturn.return_id,
+        StoredReturn.status,
+        StoredReturn.published_at,
+    ).where(StoredReturn.platform == platform, StoredReturn.idflux.in_(wanted))
     return {
-        (r.idflux, r.nature, r.return_id): (r.status, r.published_at)
-        for r in session.scalars(query)
+        (idflux, nature, rid): (status, at)
+        for idflux, nature, rid, status, at in session.execute(query)
     }
+
+
+def add_new_return(session: Session, **columns: Any) -> bool:
+    """Store a return not seen before, in one statement compiled once; False when one of the
+    same identity is already stored (another run took it meanwhile): use :func:`store_return`."""
+    columns["content_sha256"] = hashlib.sha256(columns["content"]).hexdigest()
+    connection = session.connection()
+    statement = _new_return_statement(connection.dialect.name, frozenset(columns))
+    return connection.execute(statement, columns).scalar_one_or_none() is not None
+
+
+@cache
+def _new_return_statement(dialect: str, columns: frozenset[str]) -> Any:
+    table = StoredReturn.__table__
+    identity = [table.c.platform, table.c.idflux, table.c.nature, table.c.return_id]
+    return (
+        insert_for(dialect)(table)
+        .values({name: bindparam(name, type_=table.c[name].type) for name in sorted(columns)})
+        .on_conflict_do_nothing(index_elements=identity)
+        .returning(table.c.id)
+    )
+
+
+def return_facts(
+    session: Session, deposit_id: int
+) -> list[tuple[str, str, datetime | None, str | None]]:
+    """(nature, status, published, message) of a deposit's stored returns, oldest first."""
+    query = (
+        select(
+            StoredReturn.nature,
+            StoredReturn.status,
+            StoredReturn.published_at,
+            StoredReturn.message,
+        )
+        .where(StoredReturn.deposit_id == deposit_id)
+        .order_by(StoredReturn.published_at, StoredReturn.id)
+    )
+    return [tuple(row) for row in session.execute(query)]
 
 
 def unsettled_flux(session: Session, deposit_ids: Iterable[int]) -> dict[int, str]:

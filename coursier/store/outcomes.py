@@ -12,12 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Insert, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from coursier.store.dialects import insert_for
 from coursier.store.tables import OUTCOME_STATUSES, ItemOutcome, OutcomeStatus, utcnow
-
-_UPSERT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 @dataclass(frozen=True)
@@ -66,13 +64,7 @@ def record_outcomes(
 
 def upsert_statement(dialect: str) -> Insert:
     """``INSERT ... ON CONFLICT (flow_run_id, item_key) DO UPDATE`` in ``dialect``'s syntax."""
-    insert = _UPSERT_INSERTS.get(dialect)
-    if insert is None:
-        raise ValueError(
-            f"the store supports SQLite and PostgreSQL, not {dialect}: "
-            "set COURSIER_DATABASE_URL to one of them"
-        )
-    statement = insert(ItemOutcome)
+    statement = insert_for(dialect)(ItemOutcome)
     return statement.on_conflict_do_update(
         index_elements=[ItemOutcome.flow_run_id, ItemOutcome.item_key],
         set_={

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coursier.connectors.errors import ConnectorError
@@ -37,13 +36,15 @@ from coursier.models.safe_paths import inside
 from coursier.runkit import Run
 from coursier.store import Store
 from coursier.store.ledger import (
+    ReturnChange,
+    add_new_return,
     aer_of,
     deposit_of_flux,
     deposits_waiting_for_aer,
     listed_until,
     open_deposits,
+    return_facts,
     returns_by_identity,
-    returns_of,
     set_listed_until,
     store_return,
     unsettled_flux,
@@ -82,10 +83,7 @@ def take_returns(
     if not fresh:
         return {}
     downloaded = [(entry, _content(client, entry, aee)) for entry in fresh]
-    try:
-        return _store_returns(run, account, downloaded)
-    except IntegrityError:  # another run stored one of them meanwhile: store against it
-        return _store_returns(run, account, downloaded)
+    return _store_returns(run, account, downloaded, set(known))
 
 
 def _content(client: NetEntreprisesClient, entry: ReturnEntry, aee: bytes | None) -> bytes:
@@ -96,45 +94,60 @@ def _content(client: NetEntreprisesClient, entry: ReturnEntry, aee: bytes | None
 
 
 def _store_returns(
-    run: Run, account: Account, downloaded: list[tuple[ReturnEntry, bytes]]
+    run: Run,
+    account: Account,
+    downloaded: list[tuple[ReturnEntry, bytes]],
+    known: set[tuple[str, str, str]],
 ) -> dict[int, Verdict]:
     """Store downloaded returns and settle the deposits whose returns changed, in one
-    transaction; their verdicts."""
-    platform = account.platform
+    transaction; their verdicts. ``known``: the identities stored when the listing was read."""
     changed: set[int] = set()
     with run.store.begin() as session:
+        deposits: dict[str, Deposit | None] = {}
         for entry, content in downloaded:
-            deposit = deposit_of_flux(session, account.key, entry.idflux)
-            change = store_return(
-                session,
-                platform=platform,
-                idflux=entry.idflux,
-                nature=entry.nature,
-                return_id=entry.return_id,
-                status=entry.status,
-                content=content,
-                deposit_id=deposit.id if deposit else None,
-                published_at=entry.published_at,
-                produced_at=entry.produced_at,
-                url=entry.url,
-                message=_platform_message(entry.nature, content),
-            )
-            if change.kind == "overwritten":
-                run.audit_in(
-                    session,
-                    "dsn.return.overwritten",
-                    dossier=deposit.dossier if deposit else None,
-                    subject=f"{entry.idflux}/{entry.nature}/{entry.return_id}",
-                    outcome=entry.status,
-                    details={
-                        "previous_status": change.previous_status,
-                        "previous_sha256": change.previous_sha256,
-                        "sha256": change.stored.content_sha256,
-                    },
-                )
-            if change.kind != "unchanged" and deposit is not None:
+            if entry.idflux not in deposits:
+                deposits[entry.idflux] = deposit_of_flux(session, account.key, entry.idflux)
+            deposit = deposits[entry.idflux]
+            columns = {
+                "platform": account.platform,
+                "idflux": entry.idflux,
+                "nature": entry.nature,
+                "return_id": entry.return_id,
+                "status": entry.status,
+                "content": content,
+                "deposit_id": deposit.id if deposit else None,
+                "published_at": entry.published_at,
+                "produced_at": entry.produced_at,
+                "url": entry.url,
+                "message": _platform_message(entry.nature, content),
+            }
+            if _identity(entry) not in known and add_new_return(session, **columns):
+                kind = "new"
+            else:
+                change = store_return(session, **columns)
+                kind = change.kind
+                if kind == "overwritten":
+                    _audit_overwritten(run, session, entry, deposit, change)
+            if kind != "unchanged" and deposit is not None:
                 changed.add(deposit.id)
         return {deposit_id: settle_in(session, deposit_id) for deposit_id in sorted(changed)}
+
+
+def _audit_overwritten(
+    run: Run, session: Session, entry: ReturnEntry, deposit: Deposit | None, change: ReturnChange
+) -> None:
+    run.audit_in(
+        session,
+        "dsn.return.overwritten",
+        dossier=deposit.dossier if deposit else None,
+        subject=f"{entry.idflux}/{entry.nature}/{entry.return_id}",
+        outcome=entry.status,
+        details={
+            "previous_status": change.previous_status,
+            "previous_sha256": change.previous_sha256,
+            "sha256": change.stored.content_sha256,
+        },
+    )
 
 
 def _audit_set_aside(run: Run, account: Account, set_aside: list[SetAside]) -> None:
@@ -183,10 +196,7 @@ def verdict_of(store: Store, deposit_id: int) -> Verdict:
 
 def _verdict(session: Session, deposit: Deposit) -> tuple[Verdict, bool]:
     """The verdict of a deposit's stored returns, and whether it has any."""
-    facts = [
-        ReturnFact(r.nature, r.status, r.published_at, r.message)
-        for r in returns_of(session, deposit.id)
-    ]
+    facts = [ReturnFact(*fact) for fact in return_facts(session, deposit.id)]
     return verdict_from_returns(deposit.nature or "", facts), bool(facts)
 
 

@@ -196,3 +196,35 @@ def test_a_dossier_on_izilio_deposits_there(world, tmp_path, sandbox):
     assert deposit(izilio.code, [path]).is_completed()
     assert len(sandbox.state("izilio").deposits(BUREAU.siret)) == 1
     assert states(world, izilio.code)["dsn.dsn"].state is ControlState.ACCEPTED
+
+
+def test_the_aee_is_kept_from_the_deposit_answer_not_downloaded_again(
+    world, tmp_path, sandbox, monkeypatch
+):
+    from coursier.connectors.net_entreprises.client import NetEntreprisesClient
+    from coursier.store.ledger import returns_of
+
+    answers, downloaded = [], []
+    deposit_once, download_once = NetEntreprisesClient.deposit, NetEntreprisesClient.download
+
+    def recording_deposit(client, dsn):
+        rapport = deposit_once(client, dsn)
+        answers.append(rapport.document)
+        return rapport
+
+    def recording_download(client, entry):
+        downloaded.append(entry.nature)
+        return download_once(client, entry)
+
+    monkeypatch.setattr(NetEntreprisesClient, "deposit", recording_deposit)
+    monkeypatch.setattr(NetEntreprisesClient, "download", recording_download)
+    path = write(tmp_path, "dsn.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 2, seed=5))
+    assert deposit(BAKERY.code, [path]).is_completed()
+
+    row = states(world, BAKERY.code)["dsn.dsn"]
+    assert row.state is ControlState.ACCEPTED
+    assert downloaded == ["11"]  # the bilan; the AEE came with the deposit's answer
+    with open_store(world.effective_database_url()) as store, store.read() as session:
+        stored = {r.nature: r.content for r in returns_of(session, row.deposit_id)}
+    assert stored["10"] == answers[0]
+    assert answers[0].startswith(b"<?xml")

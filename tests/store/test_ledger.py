@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 
 import pytest
@@ -11,11 +12,13 @@ from coursier.models.deposits import DepositState
 from coursier.store import open_store
 from coursier.store.ledger import (
     add_deposit,
+    add_new_return,
     control_rows,
     find_deposit,
     known_idflux,
     listed_until,
     open_deposits,
+    return_facts,
     returns_of,
     set_listed_until,
     store_return,
@@ -99,6 +102,22 @@ def test_overwritten_return_replaces_the_stored_one(store):
     with store.begin() as session:
         [stored] = returns_of(session, owner.id)
         assert (stored.status, stored.content, stored.version) == ("OK", b"<cco/>", 2)
+
+
+def test_a_new_return_is_stored_once_whoever_comes_second(store):
+    """The one-statement insert gives way to a return of the same identity already stored
+    (another run took it meanwhile); what it stored reads back as any other return."""
+    with store.begin() as session:
+        owner = deposit(session, state="deposited", idflux="F1")
+        args = dict(platform="net-entreprises", idflux="F1", nature="11", return_id="R1")
+        assert add_new_return(session, **args, status="OK", content=b"<cco/>", deposit_id=owner.id)
+        again = dict(status="KO", content=b"<ban/>", deposit_id=owner.id)
+        assert not add_new_return(session, **args, **again)
+    with store.read() as session:
+        [stored] = returns_of(session, owner.id)
+        assert (stored.status, stored.content, stored.version) == ("OK", b"<cco/>", 1)
+        assert stored.content_sha256 == hashlib.sha256(b"<cco/>").hexdigest()
+        assert return_facts(session, owner.id) == [("11", "OK", None, None)]
 
 
 def test_control_rows_filters(store):
