@@ -21,10 +21,15 @@ def test_default_database_lands_under_home(tmp_path: Path) -> None:
     assert settings.prefect_home == tmp_path / "state" / "prefect"
 
 
-def test_defaults_are_relative_to_the_working_folder() -> None:
+def test_default_home_is_the_users_data_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the current folder: one state per user."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
     settings = CoursierSettings()
-    assert settings.home == Path("var")
-    assert settings.effective_database_url() == "sqlite:///var/coursier.db"
+    assert settings.home == tmp_path / "data" / "coursier"
+    assert settings.effective_database_url() == f"sqlite:///{tmp_path}/data/coursier/coursier.db"
 
 
 def test_database_url_from_the_environment_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
