@@ -13,8 +13,6 @@ from rich.table import Table
 from coursier.deployments.terminal import console
 from coursier.models.control import ControlRow, control_rows
 from coursier.settings import CoursierSettings
-from coursier.store import open_store
-from coursier.store.ledger import control_rows as ledger_rows
 
 STATE_STYLES = {
     "accepted": "green",
@@ -45,6 +43,10 @@ def load_rows(
     only_blocking: bool = False,
     settings: CoursierSettings | None = None,
 ) -> list[ControlRow]:
+    # Here, not at the top: `coursier dsn check` imports this module and needs no store.
+    from coursier.store import open_store
+    from coursier.store.ledger import control_rows as ledger_rows
+
     settings = settings or CoursierSettings()
     with open_store(settings.effective_database_url()) as store, store.begin() as session:
         return control_rows(

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.text import Text
 
 from coursier.deployments.control_cli import control, load_rows, print_rows
 from coursier.deployments.dsn_report import print_check_report
@@ -73,10 +75,10 @@ def check(
     if as_json:
         typer.echo(json.dumps([c.as_dict() for c in checks], ensure_ascii=False, indent=2))
     else:
-        console = new_console()
+        console, errors = new_console(), Console(stderr=True, soft_wrap=True)
         for item in checks:
             if item.report is None:
-                console.print(f"[bold red]✘ {item.path}[/] : {item.error}")
+                errors.print(Text.assemble(("✘ ", "bold red"), f"{item.path} : {item.error}"))
             else:
                 print_check_report(console, str(item.path), item.report)
     raise typer.Exit(exit_code(checks))
@@ -97,6 +99,15 @@ def deposit(
     ] = 2.0,
 ) -> None:
     """Dépôt M2M : autocontrôle, dépôt des fichiers sans erreur bloquante, suivi des retours."""
+    _check_dossiers([dossier])
+    for path in files or []:
+        if (error := check_file(path).error) is not None:  # before the flow, not inside it
+            raise typer.BadParameter(f"{path} : {error}", param_hint="FILES")
+    if inbox is not None and not inbox.is_dir():
+        what = "n'est pas un dossier" if inbox.exists() else "est introuvable"
+        raise typer.BadParameter(
+            f"{inbox} {what} : indiquez le dossier de dépôt", param_hint="--inbox"
+        )
     from coursier.flows.dsn_deposit import dsn_deposit
     from coursier.tasks.prefect_guards import flow_heartbeats
 
@@ -116,12 +127,28 @@ def returns(
     dossier: Annotated[list[str] | None, typer.Option(help="Dossier(s) ; tous par défaut.")] = None,
 ) -> None:
     """Contrôle des retours de tous les dépôts en cours ; AER rangées par dossier et mois."""
+    _check_dossiers(dossier or [])
     from coursier.flows.dsn_returns import dsn_returns
     from coursier.tasks.prefect_guards import flow_heartbeats
 
     with flow_heartbeats():
         state = dsn_returns(dossiers=dossier, return_state=True)
     _end(state, None)
+
+
+def _check_dossiers(codes: list[str]) -> None:
+    """Each code names a dossier of the portfolio: said here rather than by a failed run."""
+    from coursier.settings import CoursierSettings
+    from coursier.store import get_dossier, open_store
+
+    with open_store(CoursierSettings().effective_database_url()) as store, store.begin() as s:
+        unknown = [code for code in codes if get_dossier(s, code) is None]
+    if unknown:
+        raise typer.BadParameter(
+            f"dossier {', '.join(map(repr, unknown))} inconnu : vérifiez son code "
+            "(`coursier portfolio list`) ou importez le portefeuille",
+            param_hint="DOSSIER",
+        )
 
 
 def _end(state, dossier: str | None) -> None:

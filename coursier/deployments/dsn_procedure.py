@@ -46,6 +46,10 @@ PROCEDURE = register(
                 ),
             ),
         ),
-        cli=CliGroup("dsn", "coursier.deployments.dsn_cli:app"),
+        cli=CliGroup(
+            "dsn",
+            "coursier.deployments.dsn_cli:app",
+            "DSN : autocontrôle, dépôt M2M, contrôle des retours.",
+        ),
     )
 )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from coursier.models.dsn.checks import CheckReport
 from coursier.models.dsn.norm import UnknownNormVersion, load_norm
@@ -18,8 +20,9 @@ def print_check_report(console: Console, name: str, report: CheckReport) -> None
         if report.can_be_deposited
         else f"[bold red]✘ non déposable : {report.blocking} anomalie(s) bloquante(s)[/]"
     )
-    console.print(f"\n[bold]{name}[/] — {verdict}")
-    console.print(f"  {describe(report)}")
+    # The file's name and what it declares are the user's text: shown as text, never as markup.
+    console.print(f"\n[bold]{escape(name)}[/] — {verdict}")
+    console.print(f"  {escape(describe(report))}")
     if not report.anomalies:
         console.print("  Aucune anomalie.")
         return
@@ -30,10 +33,9 @@ def print_check_report(console: Console, name: str, report: CheckReport) -> None
     for anomaly in ordered[:SHOWN_ANOMALIES]:
         table.add_row(
             "[red]bloquante[/]" if anomaly.is_blocking else "[yellow]non bloquante[/]",
-            anomaly.code,
-            str(anomaly.line or ""),
-            anomaly.field or "",
-            anomaly.message,
+            *map(
+                Text, (anomaly.code, str(anomaly.line or ""), anomaly.field or "", anomaly.message)
+            ),
         )
     console.print(table)
     hidden = len(ordered) - SHOWN_ANOMALIES

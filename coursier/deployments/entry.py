@@ -54,12 +54,20 @@ def main() -> None:
     os.environ.update(variables)
 
     from coursier.deployments.cli import app
-    from coursier.store.database import StoreUnavailable
 
     try:
         app()
-    except StoreUnavailable as unavailable:  # already says which store and what to do
-        _fail(str(unavailable))
+    except Exception as error:
+        if not _store_unavailable(error):
+            raise
+        _fail(str(error))  # already says which store and what to do
+
+
+def _store_unavailable(error: Exception) -> bool:
+    """Whether ``error`` is the store's ``StoreUnavailable``: looked up only when a command has
+    imported the store (importing it takes a second that ``coursier dsn check`` does without)."""
+    database = sys.modules.get("coursier.store.database")
+    return database is not None and isinstance(error, database.StoreUnavailable)
 
 
 def _fail(message: str) -> NoReturn:

@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from coursier.deployments.encryption_key import (
     VARIABLE,
@@ -109,6 +107,9 @@ def init(context: typer.Context) -> None:
 
 def masked_url(url: str) -> str:
     """The store's URL with its password hidden."""
+    from sqlalchemy.engine import make_url  # here: the other commands do without SQLAlchemy
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):

@@ -108,6 +108,7 @@ class CliGroup:
 
     name: str
     app: str  # "module:attribute"
+    help: str = ""  # its line in `coursier --help`, listed without importing it
 
     def __post_init__(self) -> None:
         _check_entrypoint(self.app)
