@@ -14,9 +14,10 @@ deposit answers cut, 5 % 503 on every route. The sandbox runs in a child process
 work must not share our interpreter's lock), with 50 ms of latency on every request, and reports
 its CPU time and the requests it received.
 
-The floor the flow cannot beat, measured in the same run: the CPU of self-checking the files,
-the sandbox's CPU during the flow, and the latency floor (requests received × latency ÷ the
-configured concurrency). Targets (issue #3, part 3): speedup ≥ 12, flow/floor ≤ 1.5, and under
+The floor the flow cannot beat, measured in the same run: the CPU of self-checking the files
+divided by the cores (the flow checks them in worker processes), the sandbox's CPU during the
+flow, and the latency floor (requests received × latency ÷ the configured concurrency).
+Targets (issue #3, part 3): speedup ≥ 12, flow/floor ≤ 1.5, and under
 faults no file lost (never received, or not final) and none received twice.
 
     .venv/bin/python bench/dsn_deposit.py [--files 500] [--establishments 125] [--employees 50]
@@ -94,7 +95,7 @@ def write_files(
 
 def check_cpu(paths: list[Path]) -> float:
     """CPU seconds of reading and self-checking the files, as the flow's first task does."""
-    from coursier.tasks.dsn_files import read_and_check
+    from coursier.tasks.dsn_reading import read_and_check
 
     started = time.process_time()
     for path in paths:
@@ -434,8 +435,9 @@ def main() -> None:
                 if trace:
                     print("\n".join(trace.lines()))
                     print("  " + timeline(sandbox.url(PLATFORM), FAULT_BUREAU.siret))
+    cores = len(os.sched_getaffinity(0))
     floors = {
-        "self-check CPU": checking,
+        f"self-check CPU ÷ {cores} cores": checking / cores,
         "sandbox CPU": clean.sandbox.cpu,
         "latency": clean.sandbox.total_requests * args.latency_ms / 1000 / clean.concurrency,
     }
@@ -446,8 +448,7 @@ def main() -> None:
         + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in floors.items())
         + ")"
     )
-    cores = os.cpu_count() or 1
-    everything = sum(clean.own_cpu) + clean.sandbox.cpu + clean.prefect_cpu
+    everything = sum(clean.own_cpu) + checking + clean.sandbox.cpu + clean.prefect_cpu
     print(
         f"not a floor, the product's own cost: the flow process's CPU {sum(clean.own_cpu):.1f} s "
         f"(one interpreter lock); all processes' CPU ÷ {cores} cores {everything / cores:.1f} s"
@@ -480,7 +481,8 @@ def report(
     )
     print(
         f"  CPU: flow process {sum(run.own_cpu):.1f} s (user {run.own_cpu[0]:.1f}, system "
-        f"{run.own_cpu[1]:.1f}), sandbox {run.sandbox.cpu:.1f} s, "
+        f"{run.own_cpu[1]:.1f}; the self-check's worker processes aside), "
+        f"sandbox {run.sandbox.cpu:.1f} s, "
         f"Prefect server {run.prefect_cpu:.1f} s; concurrency {run.concurrency}"
     )
     print("  tasks: " + ", ".join(f"{task} {seconds:.1f} s" for task, seconds in run.phases))

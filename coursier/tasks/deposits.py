@@ -36,7 +36,7 @@ from coursier.store.ledger_tables import Deposit
 from coursier.store.m2m import m2m_enabled
 from coursier.store.portfolio import DossierView
 from coursier.tasks.accounts import Account
-from coursier.tasks.dsn_files import CheckedFile
+from coursier.tasks.dsn_reading import CheckedFile
 
 STATE_OF_ACTION = {
     Action.BLOCK: DepositState.BLOCKED,

@@ -41,7 +41,7 @@ from coursier.tasks.deposits import (
     unreadable,
     waiting,
 )
-from coursier.tasks.dsn_files import CheckedFile
+from coursier.tasks.dsn_reading import CheckedFile
 from coursier.tasks.leases import Lease
 from coursier.tasks.reconciling import Reconciler, reconcile_account, try_reconcile
 from coursier.tasks.returns import refresh_flux

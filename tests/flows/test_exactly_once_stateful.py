@@ -43,7 +43,7 @@ from coursier.store.claims import ClaimOutcome, drop_lease, finish_send, renew_l
 from coursier.store.portfolio import DossierView
 from coursier.tasks.accounts import Account
 from coursier.tasks.deposits import _post, claim_file
-from coursier.tasks.dsn_files import CheckedFile, read_and_check
+from coursier.tasks.dsn_reading import CheckedFile, read_and_check
 from coursier.tasks.reconciling import Reconciler
 from tests.flows.world import BAKERY, BUREAU, OCTOBER, QUICK
 
