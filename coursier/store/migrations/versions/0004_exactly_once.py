@@ -18,6 +18,9 @@ Create Date: 2026-12-01
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -35,8 +38,28 @@ NEW_STATES = OLD_STATES + ", 'not_sent'"
 DECLARANT_COLUMNS = ("declarant_siret", "declarant_last_name", "declarant_first_name")
 
 
+@contextmanager
+def _returns_unlinked() -> Iterator[None]:
+    """On SQLite, ``deposits`` is rebuilt (copied, dropped, renamed): its drop would break the
+    foreign key of every stored return pointing at it, checked while foreign keys are on (they
+    cannot be switched off inside the migration's transaction, and deferring them does not
+    help: the rows were copied before the drop). So the returns' links are set aside, emptied
+    while the table is rebuilt, then put back: the ids do not change."""
+    if op.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    op.execute("CREATE TEMPORARY TABLE kept_return_links AS SELECT id, deposit_id FROM dsn_returns")
+    op.execute("UPDATE dsn_returns SET deposit_id = NULL")
+    yield
+    op.execute(
+        "UPDATE dsn_returns SET deposit_id ="
+        " (SELECT k.deposit_id FROM kept_return_links AS k WHERE k.id = dsn_returns.id)"
+    )
+    op.execute("DROP TABLE kept_return_links")
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("deposits", schema=None) as batch_op:
+    with _returns_unlinked(), op.batch_alter_table("deposits", schema=None) as batch_op:
         for name in ("account_key", "environment", "deposit_host", "business_id"):
             batch_op.add_column(sa.Column(name, sa.String(), nullable=True))
         batch_op.add_column(sa.Column("declaration_rank", sa.String(), nullable=True))
@@ -101,7 +124,7 @@ def downgrade() -> None:
     )
     op.drop_table("run_leases")
     op.execute("UPDATE deposits SET state = 'refused' WHERE state = 'not_sent'")
-    with op.batch_alter_table("deposits", schema=None) as batch_op:
+    with _returns_unlinked(), op.batch_alter_table("deposits", schema=None) as batch_op:
         batch_op.drop_index("ix_deposits_claim_run")
         batch_op.drop_index("ix_deposits_account")
         batch_op.create_index("ix_deposits_declarant", ["platform", "declarant_siret"])
