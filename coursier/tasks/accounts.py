@@ -54,7 +54,7 @@ class AccountUnavailable(Exception):
 def open_account(dossier: DossierView, platform: str | None = None) -> Account:
     """Resolve the narrowest saved credentials of the dossier's platform, open a client."""
     wanted = platform or dossier.platform
-    chain = ScopeChain(dossier.code, dossier.siren, dossier.directory_code)
+    chain = ScopeChain.of(dossier)
     try:
         resolved = resolve_account_credentials(chain, wanted)
     except CredentialsNotFound as missing:
