@@ -39,6 +39,13 @@ TRANSLATIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:File|Directory|Path) '(.+)' is not readable\.", r"« \1 » : lecture refusée."),
         (r"\b(?:File|Directory|Path) '(.+)' is not writable\.", r"« \1 » : écriture refusée."),
         (r"(.+) is not one of (.+)\.$", r"\1 n'est pas parmi \2."),
+        # typer checks values with pydantic, which says so in its own words:
+        (r"\bValue error, ", ""),
+        (r"\bInput should be a valid integer\b.*", "un nombre entier est attendu."),
+        (r"\bInput should be a valid number\b.*", "un nombre est attendu."),
+        (r"\bInput should be greater than or equal to (\S+)", r"hors des bornes : \1 au moins"),
+        (r"\bInput should be less than or equal to (\S+)", r"hors des bornes : \1 au plus"),
+        (r"\bInput should be a valid (?:datetime|date)\b.*", "date attendue : AAAA-MM-JJ[THH:MM]."),
         (r"^'(.*)' is not a valid (integer|float|int)\.?", r"« \1 » n'est pas un nombre."),
         (r"(.+) is not in the range (.+)\.$", r"\1 hors des bornes \2."),
     )

@@ -426,12 +426,27 @@ def _move_legacy_izilio(
 
 def _read_password(errors: Console, from_stdin: bool) -> str:
     if from_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
+        password = _stdin_line()
+        if password is None:
+            _fail(
+                errors,
+                "entrée standard fermée : passez-y le mot de passe (… | coursier credentials set "
+                "… --password-stdin), ou omettez --password-stdin pour le saisir",
+                EXIT_BAD_INPUT,
+            )
     else:
         password = typer.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
     if not password:
         _fail(errors, "mot de passe vide : saisissez-le", EXIT_BAD_INPUT)
     return password
+
+
+def _stdin_line() -> str | None:
+    """The first line of standard input; None when it is closed or absent (``0<&-``)."""
+    try:
+        return sys.stdin.readline().rstrip("\r\n") if sys.stdin is not None else None
+    except (OSError, ValueError):  # ValueError: a closed file
+        return None
 
 
 def _french(error: Any) -> str:

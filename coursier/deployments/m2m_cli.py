@@ -30,9 +30,20 @@ app = typer.Typer(
     help="Dépôt machine à machine (M2M), par opérateur et par module.", no_args_is_help=True
 )
 
+
+def _named(operator: str | None) -> str | None:
+    if operator is not None and not operator.strip():
+        raise typer.BadParameter("vide : donnez le nom d'un opérateur, ou omettez l'option")
+    return operator
+
+
 Operator = Annotated[
     str | None,
-    typer.Option("--operator", help="Opérateur concerné (par défaut : l'utilisateur courant)."),
+    typer.Option(
+        "--operator",
+        help="Opérateur concerné (par défaut : l'utilisateur courant).",
+        callback=_named,
+    ),
 ]
 # typer takes a list of choices only as a list of an Enum.
 ModuleChoice = Enum("ModuleChoice", {module: module for module in M2M_MODULES}, type=str)
