@@ -76,7 +76,11 @@ class Run:
 
     def record(self, items: Iterable[OutcomeIn]) -> None:
         with self.store.begin() as session:
-            record_outcomes(session, self.flow_run_id, self.flow, list(items))
+            self.record_in(session, items)
+
+    def record_in(self, session: Session, items: Iterable[OutcomeIn]) -> None:
+        """The items' outcomes of this run, in the caller's transaction (with their audit)."""
+        record_outcomes(session, self.flow_run_id, self.flow, list(items))
 
     def audit(self, action: str, **fields: Any) -> None:
         with self.store.begin() as session:

@@ -55,6 +55,22 @@ def test_a_run_bound_to_a_dossier_names_it_in_every_row_that_names_none(settings
     assert run.dossier_code == "CCH-001"  # the view for CCH-003 did not change the run
 
 
+def test_outcomes_and_audit_rows_written_together_are_lost_together(settings):
+    run = start_run("sync", settings, "claire", dossier="CCH-001")
+
+    def cut_midway() -> None:
+        with run.store.begin() as session:
+            run.record_in(session, [OutcomeIn("a", "ok")])
+            run.audit_in(session, "sync.item", subject="a")
+            raise RuntimeError("coupure")
+
+    with pytest.raises(RuntimeError):
+        cut_midway()
+    state = run.finish("rien")
+    assert state.result().items == []
+    assert audit_rows(settings) == []
+
+
 def test_an_unknown_dossier_says_how_to_add_it(settings):
     run = start_run("sync", settings, "claire")
     with pytest.raises(RunFailed, match="coursier portfolio import"):
