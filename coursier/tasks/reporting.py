@@ -34,15 +34,17 @@ def close_deposit_run(run: Run, dossier: str, results: list[FileResult]) -> Stat
     """Settle each file's outcome from the ledger, audit it, publish the table, end the run."""
     rows = {row.deposit_id: row for row in publish_control_table(run.store, dossier)}
     outcomes = [_file_outcome(result, rows.get(result.deposit_id), dossier) for result in results]
-    run.record(outcomes)
-    for result, outcome in zip(results, outcomes, strict=True):
-        run.audit(
-            "dsn.deposit",
-            dossier=dossier,
-            subject=result.sha256 or result.path,
-            outcome=outcome.details["state"],
-            details={"file": result.name, "message": outcome.message, **result.details()},
-        )
+    with run.store.begin() as session:  # the outcomes and their audit rows, in one transaction
+        run.record_in(session, outcomes)
+        for result, outcome in zip(results, outcomes, strict=True):
+            run.audit_in(
+                session,
+                "dsn.deposit",
+                dossier=dossier,
+                subject=result.sha256 or result.path,
+                outcome=outcome.details["state"],
+                details={"file": result.name, "message": outcome.message, **result.details()},
+            )
     states = Counter(outcome.details["state"] for outcome in outcomes)
     publish_summary(
         f"dsn-deposit-{dossier}",
