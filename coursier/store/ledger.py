@@ -9,7 +9,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from coursier.models.deposits import AER_NATURE, DepositState
@@ -195,10 +195,21 @@ def store_return(
     return change
 
 
+@dataclass(frozen=True)
+class KnownReturn:
+    status: str
+    published_at: datetime | None
+    linked: bool  # attached to its deposit
+
+    def shows(self, status: str, published_at: datetime | None) -> bool:
+        """Whether a listed return is this one, unchanged."""
+        return (self.status, self.published_at) == (status, published_at)
+
+
 def returns_by_identity(
     session: Session, platform: str, idfluxes: Iterable[str]
-) -> dict[tuple[str, str, str], tuple[str, datetime | None]]:
-    """(idflux, nature, return id) → (status, published) of the stored returns of these flux."""
+) -> dict[tuple[str, str, str], KnownReturn]:
+    """(idflux, nature, return id) → what is stored of the returns of these flux."""
     wanted = list(idfluxes)
     if not wanted:
         return {}
@@ -208,11 +219,33 @@ def returns_by_identity(
         StoredReturn.return_id,
         StoredReturn.status,
         StoredReturn.published_at,
+        StoredReturn.deposit_id,
     ).where(StoredReturn.platform == platform, StoredReturn.idflux.in_(wanted))
     return {
-        (idflux, nature, rid): (status, at)
-        for idflux, nature, rid, status, at in session.execute(query)
+        (idflux, nature, rid): KnownReturn(status, at, deposit_id is not None)
+        for idflux, nature, rid, status, at, deposit_id in session.execute(query)
     }
+
+
+def link_return(
+    session: Session, platform: str, identity: tuple[str, str, str], deposit_id: int
+) -> bool:
+    """Attach a return stored before its deposit was known (a concentrateur's listing brings
+    every declarant's returns) to that deposit; whether it was still unattached."""
+    idflux, nature, return_id = identity
+    statement = (
+        update(StoredReturn)
+        .where(
+            StoredReturn.platform == platform,
+            StoredReturn.idflux == idflux,
+            StoredReturn.nature == nature,
+            StoredReturn.return_id == return_id,
+            StoredReturn.deposit_id.is_(None),
+        )
+        .values(deposit_id=deposit_id)
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(statement).rowcount == 1
 
 
 def add_new_return(session: Session, **columns: Any) -> bool:

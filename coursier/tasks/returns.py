@@ -41,6 +41,7 @@ from coursier.store.ledger import (
     aer_of,
     deposit_of_flux,
     deposits_waiting_for_aer,
+    link_return,
     listed_until,
     open_deposits,
     return_facts,
@@ -79,11 +80,17 @@ def take_returns(
         _audit_set_aside(run, account, listing.set_aside)
     with store.read() as session:
         known = returns_by_identity(session, platform, {e.idflux for e in entries})
-    fresh = [e for e in entries if known.get(_identity(e)) != (e.status, e.published_at)]
-    if not fresh:
+    fresh, unlinked = [], []
+    for entry in entries:
+        stored = known.get(_identity(entry))
+        if stored is None or not stored.shows(entry.status, entry.published_at):
+            fresh.append(entry)
+        elif not stored.linked:
+            unlinked.append(entry)
+    if not (fresh or unlinked):
         return {}
     downloaded = [(entry, _content(client, entry, aee)) for entry in fresh]
-    return _store_returns(run, account, downloaded, set(known))
+    return _store_returns(run, account, downloaded, set(known), unlinked)
 
 
 def _content(client: NetEntreprisesClient, entry: ReturnEntry, aee: bytes | None) -> bytes:
@@ -98,16 +105,28 @@ def _store_returns(
     account: Account,
     downloaded: list[tuple[ReturnEntry, bytes]],
     known: set[tuple[str, str, str]],
+    unlinked: list[ReturnEntry],
 ) -> dict[int, Verdict]:
-    """Store downloaded returns and settle the deposits whose returns changed, in one
-    transaction; their verdicts. ``known``: the identities stored when the listing was read."""
+    """Store downloaded returns, attach to their deposit those stored before it was known, and
+    settle the deposits whose returns changed, in one transaction; their verdicts. ``known``:
+    the identities stored when the listing was read."""
     changed: set[int] = set()
     with run.store.begin() as session:
         deposits: dict[str, Deposit | None] = {}
+
+        def deposit_of(idflux: str) -> Deposit | None:
+            if idflux not in deposits:
+                deposits[idflux] = deposit_of_flux(session, account.key, idflux)
+            return deposits[idflux]
+
+        for entry in unlinked:
+            deposit = deposit_of(entry.idflux)
+            if deposit is not None and link_return(
+                session, account.platform, _identity(entry), deposit.id
+            ):
+                changed.add(deposit.id)
         for entry, content in downloaded:
-            if entry.idflux not in deposits:
-                deposits[entry.idflux] = deposit_of_flux(session, account.key, entry.idflux)
-            deposit = deposits[entry.idflux]
+            deposit = deposit_of(entry.idflux)
             columns = {
                 "platform": account.platform,
                 "idflux": entry.idflux,

@@ -98,3 +98,32 @@ def test_a_dossier_without_credentials_fails_alone(world, tmp_path, sandbox):
     state = dsn_returns(operator=OPERATOR, return_state=True)
     assert state.name == "Partial"
     assert GARAGE_OWN.password.get_secret_value() not in (state.message or "")
+
+
+def test_returns_stored_before_their_deposit_was_known_are_attached_to_it(world, tmp_path, sandbox):
+    """A concentrateur's listing brings the returns of every declarant it acts for: those of
+    another declarant's account are stored unattached. When that account's control lists them
+    again, unchanged, they are attached to their deposit and settle it, not skipped forever."""
+    from sqlalchemy import update
+
+    from coursier.store import Deposit
+    from coursier.store.ledger_tables import StoredReturn
+
+    path = write(tmp_path, "dsn.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 2, seed=8))
+    assert deposit_without_following(BAKERY.code, path).is_completed()
+    time.sleep(0.5)
+    [row] = control(world, BAKERY.code)
+    with open_store(world.effective_database_url()) as store, store.begin() as session:
+        session.execute(update(StoredReturn).values(deposit_id=None))
+        session.execute(
+            update(Deposit)
+            .where(Deposit.id == row.deposit_id)
+            .values(state="deposited", message="Déposée", final_at=None)
+        )
+    assert control(world, BAKERY.code)[0].ledger_state == "deposited"
+
+    assert dsn_returns(operator=OPERATOR, return_state=True).is_completed()
+    [row] = control(world, BAKERY.code)
+    assert row.state is ControlState.ACCEPTED
+    with open_store(world.effective_database_url()) as store, store.read() as session:
+        assert {r.nature for r in returns_of(session, row.deposit_id)} >= {"10", "11"}
