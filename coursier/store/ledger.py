@@ -9,7 +9,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.orm import Session
 
 from coursier.models.deposits import AER_NATURE, DepositState
@@ -329,9 +329,19 @@ def listed_until(session: Session, account_key: str) -> datetime | None:
 
 
 def set_listed_until(session: Session, account_key: str, when: datetime) -> None:
-    cursor = session.get(ReturnCursor, account_key)
-    if cursor is None:
-        session.add(ReturnCursor(account_key=account_key, listed_until=when))
-    else:
-        cursor.listed_until = when
-    session.flush()
+    """Move the account's cursor to ``when``, never back: two returns controls of one account
+    at once (two processes) both get through, and the later look is the one kept."""
+    insert = insert_for(session.get_bind().dialect.name)(ReturnCursor)
+    statement = insert.values(account_key=account_key, listed_until=when).on_conflict_do_update(
+        index_elements=[ReturnCursor.account_key],
+        set_={
+            "listed_until": case(
+                (
+                    insert.excluded.listed_until > ReturnCursor.listed_until,
+                    insert.excluded.listed_until,
+                ),
+                else_=ReturnCursor.listed_until,
+            )
+        },
+    )
+    session.execute(statement)

@@ -145,3 +145,15 @@ def test_listing_cursor(store):
     with store.begin() as session:
         assert listed_until(session, ACCOUNT) == T0.replace(hour=10)
         assert listed_until(session, "izilio|production|x|999|declarant") is None
+
+
+def test_the_listing_cursor_never_goes_back_and_two_first_looks_both_pass(store):
+    """Two returns controls of one account at once: the second first look meets the row the
+    first one wrote (an upsert, not an insert that fails), and the later look is kept."""
+    later, earlier = T0.replace(hour=11), T0.replace(hour=9)
+    with store.begin() as first, store.begin() as second:
+        set_listed_until(first, ACCOUNT, later)
+        first.commit()
+        set_listed_until(second, ACCOUNT, earlier)
+    with store.read() as session:
+        assert listed_until(session, ACCOUNT) == later
