@@ -96,8 +96,10 @@ def deposit_files(
 ) -> list[FileResult]:
     """Claim and deposit the files, ``deposit_concurrency`` at a time, each at most once.
 
-    Claims and progress are handled from this thread; the pool's threads only POST and record
-    (they do not carry Prefect's context, so they make no Prefect call).
+    Claims and progress are handled from this thread; the pool's threads only POST and record,
+    and take a first look at the returns of what was deposited (they do not carry Prefect's
+    context, so they make no Prefect call). A file's group is free again once its POST is
+    recorded, not once its returns are read.
     """
     settings = run.settings
     with (
@@ -121,6 +123,8 @@ class _Dispatch:
     last: dict[str, FileResult] = field(default_factory=dict)
     not_before: dict[str, float] = field(default_factory=dict)
     running: dict[Future[Sent], CheckedFile] = field(default_factory=dict)
+    #: First looks at the returns of files just deposited: they do not hold the file's group.
+    looks: list[Future[None]] = field(default_factory=list)
     #: Groups a claim found held elsewhere or unsettled: not asked again before the next look.
     blocked: set[str] = field(default_factory=set)
     blocked_at: float = 0.0
@@ -135,12 +139,15 @@ class _Dispatch:
         while pending or self.running:
             if self._launch(pending):
                 deadline = time.monotonic() + patience
-            if self.running:
+            if self.running or self.looks:
                 done, _ = wait(
-                    self.running, timeout=settings.follow_poll_seconds, return_when=FIRST_COMPLETED
+                    [*self.running, *self.looks],
+                    timeout=settings.follow_poll_seconds,
+                    return_when=FIRST_COMPLETED,
                 )
                 for future in done:
-                    self._took(self.running.pop(future), future.result(), pending)
+                    if future in self.running:
+                        self._took(self.running.pop(future), future.result(), pending)
                 deadline = time.monotonic() + patience
             elif time.monotonic() >= deadline:
                 break
@@ -150,6 +157,8 @@ class _Dispatch:
                 self.blocked.clear()
             else:
                 time.sleep(min(settings.follow_poll_seconds, 0.2))
+        for look in self.looks:
+            look.result()
         for checked in pending:
             self._done(self.last.get(checked.sha256) or waiting(checked, STILL_WAITING))
         return self.results
@@ -160,8 +169,9 @@ class _Dispatch:
         if time.monotonic() - self.blocked_at >= self.run.settings.follow_poll_seconds:
             self.blocked.clear()  # another run may have freed them since
         busy = {file_group(c) for c in self.running.values()} | self.blocked
+        self._forget_finished_looks()
         for _ in range(len(pending)):
-            if len(self.running) >= self.run.settings.deposit_concurrency:
+            if len(self.running) + len(self.looks) >= self.run.settings.deposit_concurrency:
                 break
             checked = pending.popleft()
             group = file_group(checked)
@@ -201,15 +211,28 @@ class _Dispatch:
         return True
 
     def _send(self, checked: CheckedFile, deposit_id: int) -> Sent:
-        """POST one claimed file; once deposited, a first look at its returns from the same
-        thread (a quick bilan settles it here, and the flow's follow-up skips it)."""
-        sent = send_claimed(self.run, self.account.client, checked, deposit_id)
-        if sent.fate is Fate.DEPOSITED and sent.result.idflux:
-            with suppress(ConnectorError):  # the follow-up, or the returns control, reads them
-                refresh_flux(self.run, self.account, deposit_id, sent.result.idflux, aee=sent.aee)
-        return sent
+        """POST one claimed file (in a pool thread)."""
+        return send_claimed(self.run, self.account.client, checked, deposit_id)
+
+    def _look_at_returns(self, sent: Sent) -> None:
+        """Once a file is deposited, its group is free again and a first look at its returns
+        follows in the pool: a quick bilan settles it there, and the flow's follow-up skips it."""
+        deposit_id, idflux = sent.result.deposit_id, sent.result.idflux
+        if sent.fate is Fate.DEPOSITED and deposit_id is not None and idflux:
+            self.looks.append(self.pool.submit(self._first_look, deposit_id, idflux, sent.aee))
+
+    def _first_look(self, deposit_id: int, idflux: str, aee: bytes | None) -> None:
+        with suppress(ConnectorError):  # the follow-up, or the returns control, reads them
+            refresh_flux(self.run, self.account, deposit_id, idflux, aee=aee)
+
+    def _forget_finished_looks(self) -> None:
+        """Drop the looks that are over (raising what one of them raised, as a bug would)."""
+        for look in [look for look in self.looks if look.done()]:
+            look.result()
+            self.looks.remove(look)
 
     def _took(self, checked: CheckedFile, sent: Sent, pending: deque[CheckedFile]) -> None:
+        self._look_at_returns(sent)
         self.last[checked.sha256] = sent.result
         again = self.sends[checked.sha256] < MAX_SENDS
         if again and sent.fate is Fate.NOT_RECEIVED and sent.retry_after is not None:
