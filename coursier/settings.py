@@ -16,17 +16,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import platformdirs
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-def default_home() -> Path:
-    """The user's data directory for coursier, the same from any current directory."""
-    return Path(platformdirs.user_data_dir("coursier", appauthor=False))
+from coursier.layout import Layout, default_home
 
 
-class CoursierSettings(BaseSettings):
+class CoursierSettings(Layout, BaseSettings):
     """Where coursier keeps its local state and which database holds the store."""
 
     model_config = SettingsConfigDict(env_prefix="COURSIER_", extra="ignore", frozen=True)
@@ -62,24 +58,8 @@ class CoursierSettings(BaseSettings):
     dossier), as the UI queues it. Off, both run at once: the store's claims still send each
     file once (the tests prove it that way)."""
 
-    @property
-    def aer_folder(self) -> Path:
-        """Where the AER of end-of-contract signals are collected, by dossier and month."""
-        return self.home / "aer"
-
     def effective_database_url(self) -> str:
         """The URL to open: ``database_url`` if set, else ``sqlite:///<home>/coursier.db``."""
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.home / 'coursier.db').as_posix()}"
-
-    @property
-    def prefect_home(self) -> Path:
-        """``PREFECT_HOME`` for our runs, inside ``home`` so they never touch the user's profile."""
-        return self.home / "prefect"
-
-    @property
-    def encryption_key_file(self) -> Path:
-        """Where Prefect's block encryption key is kept: beside Prefect's home, never inside
-        it, so that a copy of Prefect's database alone decrypts nothing."""
-        return self.home / "secrets" / "prefect-encryption.key"
+        return f"sqlite:///{self.sqlite_database.as_posix()}"

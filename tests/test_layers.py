@@ -1,10 +1,11 @@
 """The import contract of DESIGN.md, checked on the source: which layer may import which.
 
 ``deployments → flows → tasks → connectors, store → models``; ``models`` imports nothing of
-ours; ``sandbox`` stands for the outside world and may use ``models`` only; ``settings`` is a
-leaf every layer may read. The run kit (``runkit``) sits beside ``tasks``, over ``store``, and
-is procedure-neutral: it imports no procedure's code (no DSN, no platform, no task). Every
-import counts, those inside functions and under ``TYPE_CHECKING`` too.
+ours; ``sandbox`` stands for the outside world and may use ``models`` only; ``settings`` and
+the home's ``layout`` under it are leaves every layer may read. The run kit (``runkit``) sits
+beside ``tasks``, over ``store``, and is procedure-neutral: it imports no procedure's code (no
+DSN, no platform, no task). Every import counts, those inside functions and under
+``TYPE_CHECKING`` too.
 """
 
 from __future__ import annotations
@@ -16,16 +17,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "coursier"
 SETTINGS = "settings"
+LAYOUT = "layout"
 
 #: Each layer and the layers it may import (itself always).
 ALLOWED = {
     "models": set(),
-    "settings": set(),
-    "store": {"models", SETTINGS},
-    "connectors": {"models", SETTINGS},
-    "runkit": {"store", "models", SETTINGS},
-    "tasks": {"runkit", "connectors", "store", "models", SETTINGS},
-    "flows": {"tasks", "runkit", "connectors", "store", "models", SETTINGS},
+    LAYOUT: set(),
+    SETTINGS: {LAYOUT},
+    "store": {"models", SETTINGS, LAYOUT},
+    "connectors": {"models", SETTINGS, LAYOUT},
+    "runkit": {"store", "models", SETTINGS, LAYOUT},
+    "tasks": {"runkit", "connectors", "store", "models", SETTINGS, LAYOUT},
+    "flows": {"tasks", "runkit", "connectors", "store", "models", SETTINGS, LAYOUT},
     "deployments": {
         "flows",
         "tasks",
@@ -35,6 +38,7 @@ ALLOWED = {
         "models",
         "sandbox",
         SETTINGS,
+        LAYOUT,
     },
     "sandbox": {"models"},
 }
@@ -96,7 +100,7 @@ def violations(root: Path) -> list[str]:
 
 
 def test_coursier_keeps_its_import_contract():
-    assert {p.name for p in ROOT.iterdir() if p.is_dir()} >= set(ALLOWED) - {SETTINGS}
+    assert {p.name for p in ROOT.iterdir() if p.is_dir()} >= set(ALLOWED) - {SETTINGS, LAYOUT}
     assert violations(ROOT) == []
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,7 +12,9 @@ from rich.table import Table
 
 from coursier.deployments.terminal import console
 from coursier.models.control import ControlRow, control_rows
-from coursier.settings import CoursierSettings
+
+if TYPE_CHECKING:
+    from coursier.settings import CoursierSettings
 
 STATE_STYLES = {
     "accepted": "green",
@@ -44,11 +46,12 @@ def load_rows(
     settings: CoursierSettings | None = None,
 ) -> list[ControlRow]:
     # Here, not at the top: `coursier dsn check` imports this module and needs no store.
+    from coursier.settings import CoursierSettings
     from coursier.store import open_store
     from coursier.store.ledger import control_rows as ledger_rows
 
     settings = settings or CoursierSettings()
-    with open_store(settings.effective_database_url()) as store, store.begin() as session:
+    with open_store(settings.effective_database_url()) as store, store.read() as session:
         return control_rows(
             ledger_rows(
                 session,

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from coursier.settings import CoursierSettings
+from coursier.layout import Layout
 
 VARIABLE = "PREFECT_SERVER_ENCRYPTION_KEY"
 PREFECT_ROW = "ENCRYPTION_KEY"
@@ -54,7 +54,7 @@ class SettledKey:
     source: KeySource
 
 
-def settle_key(environ: Mapping[str, str], settings: CoursierSettings) -> SettledKey:
+def settle_key(environ: Mapping[str, str], settings: Layout) -> SettledKey:
     """The key Prefect is to use: the environment's if set, else the key file's, the file
     being written on first use."""
     given = environ.get(VARIABLE)
@@ -63,7 +63,7 @@ def settle_key(environ: Mapping[str, str], settings: CoursierSettings) -> Settle
     return ensure_key_file(settings.encryption_key_file, prefect_database(settings))
 
 
-def prefect_database(settings: CoursierSettings) -> Path:
+def prefect_database(settings: Layout) -> Path:
     """Prefect's SQLite database under our Prefect home (its default location)."""
     return settings.prefect_home / "prefect.db"
 

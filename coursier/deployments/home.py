@@ -18,7 +18,7 @@ from pathlib import Path
 
 from coursier.deployments.encryption_key import VARIABLE as KEY_VARIABLE
 from coursier.deployments.encryption_key import settle_key
-from coursier.settings import CoursierSettings, default_home
+from coursier.layout import HomeLayout, default_home
 
 HOME_VARIABLE = "COURSIER_HOME"
 TELEMETRY_OFF = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
@@ -62,7 +62,7 @@ def world_variables(
     """The variables a process of the world at ``home`` gets: ``COURSIER_HOME``, Prefect's home
     under it, telemetry off (unless ``environ`` says otherwise) and, with ``with_key``,
     Prefect's block encryption key (``environ``'s, else the key file's, written on first use)."""
-    settings = CoursierSettings.model_construct(home=home)  # paths only: no variable read
+    settings = HomeLayout(home)  # paths only: no variable read
     variables = {
         HOME_VARIABLE: str(home),
         "PREFECT_HOME": str(settings.prefect_home),

@@ -23,7 +23,7 @@ from coursier.deployments.encryption_key import (
     settle_key,
 )
 from coursier.deployments.home import HomeError, HomeSource, LocatedHome, locate_home
-from coursier.settings import CoursierSettings
+from coursier.layout import HomeLayout, Layout
 
 SOURCES = {
     HomeSource.OPTION: "option --home",
@@ -51,6 +51,8 @@ def global_options(context: typer.Context, home: HomeOption = None) -> None:
 
 def where(context: typer.Context) -> None:
     """Où coursier garde son état : store, Prefect, AER, clé de chiffrement."""
+    from coursier.settings import CoursierSettings  # here: its import costs what dsn check takes
+
     located: LocatedHome = context.obj
     settings = CoursierSettings(home=located.path)
     lines = [
@@ -75,7 +77,7 @@ def where(context: typer.Context) -> None:
 def init(context: typer.Context) -> None:
     """Prépare le dossier d'état : la clé de chiffrement des identifiants, jamais remplacée."""
     located: LocatedHome = context.obj
-    settings = CoursierSettings(home=located.path)
+    settings = HomeLayout(located.path)
     try:
         located.path.mkdir(parents=True, exist_ok=True)
         key = settle_key(os.environ, settings)
@@ -116,7 +118,7 @@ def masked_url(url: str) -> str:
         return "adresse illisible (COURSIER_DATABASE_URL) : écrivez sqlite:///… ou postgresql://…"
 
 
-def _key_text(settings: CoursierSettings) -> str:
+def _key_text(settings: Layout) -> str:
     key_file = settings.encryption_key_file
     if os.environ.get(VARIABLE):
         return f"fournie par la variable {VARIABLE} (le fichier {key_file} ne sert pas)"

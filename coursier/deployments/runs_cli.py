@@ -14,7 +14,6 @@ from uuid import UUID
 import typer
 
 from coursier.deployments import registry
-from coursier.settings import CoursierSettings
 
 
 def rerun(
@@ -102,7 +101,8 @@ def _run_of(flow_run_id: str) -> _FlowRun:
 
 def _failed_items(flow_run_id: str) -> int:
     """How many items of the run the store holds as failed."""
+    from coursier.settings import CoursierSettings
     from coursier.store import failed_item_keys, open_store
 
-    with open_store(CoursierSettings().effective_database_url()) as store, store.begin() as s:
+    with open_store(CoursierSettings().effective_database_url()) as store, store.read() as s:
         return len(failed_item_keys(s, flow_run_id))

@@ -16,7 +16,8 @@ from coursier.deployments.cli import app, lazy_commands
 from coursier.models.dsn import samples, writer
 from tests.models.dsn.builders import EMPLOYER
 
-HEAVY = ("prefect", "httpx", "sqlalchemy", "fastapi", "uvicorn", "alembic")
+#: pydantic_settings too: the settings model took a third of `dsn check`'s start (see layout.py).
+HEAVY = ("prefect", "httpx", "sqlalchemy", "fastapi", "uvicorn", "alembic", "pydantic_settings")
 
 #: Runs the console script's entry point in a fresh interpreter, then says what it imported.
 PROGRAM = """
