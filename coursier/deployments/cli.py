@@ -97,9 +97,11 @@ app.command("serve")(runs_cli.serve)
 
 @app.command("demo")
 def demo() -> None:
-    """Démonstration : fichiers DSN d'un mois, contrôlés comme avant un dépôt."""
+    """Démonstration : un mois de DSN de trois dossiers déposé au bac à sable, à part."""
     from coursier.deployments.demo import run_demo
     from coursier.deployments.terminal import console
     from coursier.settings import CoursierSettings
 
-    run_demo(CoursierSettings().home, console())
+    code = run_demo(CoursierSettings().home, console())
+    if code:
+        raise typer.Exit(code)  # a run of the demo failed: `make demo` must say so

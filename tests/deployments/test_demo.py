@@ -32,3 +32,17 @@ def test_demo_shows_the_four_states_and_files_the_aer(tmp_path):
     assert "Error" not in text
     for secret in (BUREAU.password.get_secret_value(), GARAGE_OWN.password.get_secret_value()):
         assert secret not in text
+
+
+def test_a_demo_whose_run_failed_exits_with_its_code(monkeypatch, tmp_path):
+    """`make demo` must fail when a run of the demo failed, not print and exit 0."""
+    from typer.testing import CliRunner
+
+    import coursier.deployments.demo as demo_module
+    from coursier.deployments.cli import app
+
+    monkeypatch.setenv("COURSIER_HOME", str(tmp_path))
+    monkeypatch.setattr(demo_module, "run_demo", lambda home, console: 3)
+    assert CliRunner().invoke(app, ["demo"]).exit_code == 3
+    monkeypatch.setattr(demo_module, "run_demo", lambda home, console: 0)
+    assert CliRunner().invoke(app, ["demo"]).exit_code == 0
