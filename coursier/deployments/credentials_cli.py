@@ -37,6 +37,7 @@ from coursier.connectors.credentials import (
     Scope,
     ScopeChain,
     block_name,
+    key_slug,
     load,
     save,
 )
@@ -57,7 +58,7 @@ from coursier.connectors.net_entreprises.scopes import (
     set_advice,
 )
 from coursier.deployments.terminal import console
-from coursier.models.portfolio import PLATFORMS, Platform, slug
+from coursier.models.portfolio import PLATFORMS, Platform
 from coursier.settings import CoursierSettings
 from coursier.store import DossierView, Store, append_audit, get_dossier, list_dossiers, open_store
 from coursier.store.database import StoreUnavailable
@@ -472,10 +473,10 @@ def _warn_if_unknown(errors: Console, scope: Scope, key: str | None) -> None:
         dossiers = list_dossiers(s)
     known = {
         "dossier": {d.code for d in dossiers},
-        "company": {d.siren for d in dossiers},
+        "company": {d.company_key for d in dossiers},
         "directory": {d.directory_code for d in dossiers},
     }[scope]
-    if slug(key) not in {slug(k) for k in known}:
+    if key_slug(scope, key) not in {key_slug(scope, k) for k in known if k}:
         errors.print(
             f"[yellow]![/] {escape(key)} n'est pas dans le portefeuille ({SCOPE_LABELS[scope]}) "
             ": ces identifiants ne serviront qu'une fois le portefeuille importé",
@@ -497,7 +498,7 @@ def _dossier(errors: Console, code: str) -> DossierView:
 
 
 def _chain(dossier: DossierView) -> ScopeChain:
-    return ScopeChain(dossier=dossier.code, company=dossier.siren, directory=dossier.directory_code)
+    return ScopeChain.of(dossier)
 
 
 def _name_or_fail(errors: Console, prefix: str, scope: Scope, key: str | None) -> str:

@@ -545,3 +545,18 @@ def test_the_api_version_is_saved_when_given() -> None:
     assert saved.api_version == "2.0"
     refused = set_credentials("--scope", "application", "--api-version", "3.0")
     assert refused.exit_code == 2
+
+
+def test_a_belgian_company_key_is_known_however_it_is_written(tmp_path: Path) -> None:
+    """Its number as the portfolio stores it, with the BE prefix and dots, or without."""
+    from tests.models.portfolio.samples import SOLVAY, YAML_BELGIUM
+
+    belgium = tmp_path / "belgique.yaml"
+    belgium.write_text(YAML_BELGIUM, encoding="utf-8")
+    assert runner.invoke(portfolio_app, ["import", str(belgium)]).exit_code == 0
+    for written in (f"BE{SOLVAY[:4]}.{SOLVAY[4:7]}.{SOLVAY[7:]}", SOLVAY):
+        result = set_credentials("--scope", "company", "--key", written)
+        assert result.exit_code == 0, result.stderr
+        assert "n'est pas dans le portefeuille" not in result.stderr
+    other = set_credentials("--scope", "company", "--key", "BE0417497106")
+    assert "n'est pas dans le portefeuille" in other.stderr
