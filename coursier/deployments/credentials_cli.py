@@ -57,6 +57,7 @@ from coursier.connectors.net_entreprises.scopes import (
     resolve_account_credentials,
     set_advice,
 )
+from coursier.deployments.prefect_errors import EPHEMERAL_LATE, ephemeral_prefect_late
 from coursier.deployments.terminal import console
 from coursier.models.portfolio import PLATFORMS, Platform
 from coursier.settings import CoursierSettings
@@ -569,6 +570,10 @@ def _prefect_api(errors: Console) -> Iterator[None]:
             "ou vérifiez PREFECT_API_URL",
             EXIT_FAILED,
         )
+    except RuntimeError as exc:
+        if not ephemeral_prefect_late(exc):
+            raise
+        _fail(errors, EPHEMERAL_LATE, EXIT_FAILED)
 
 
 def _fail(errors: Console, message: str, code: int) -> NoReturn:

@@ -54,13 +54,16 @@ def main() -> None:
     os.environ.update(variables)
 
     from coursier.deployments.cli import app
+    from coursier.deployments.prefect_errors import EPHEMERAL_LATE, ephemeral_prefect_late
 
     try:
         app()
     except Exception as error:
-        if not _store_unavailable(error):
-            raise
-        _fail(str(error))  # already says which store and what to do
+        if _store_unavailable(error):
+            _fail(str(error))  # already says which store and what to do
+        if ephemeral_prefect_late(error):
+            _fail(EPHEMERAL_LATE)
+        raise
 
 
 def _store_unavailable(error: Exception) -> bool:

@@ -560,3 +560,16 @@ def test_a_belgian_company_key_is_known_however_it_is_written(tmp_path: Path) ->
         assert "n'est pas dans le portefeuille" not in result.stderr
     other = set_credentials("--scope", "company", "--key", "BE0417497106")
     assert "n'est pas dans le portefeuille" in other.stderr
+
+
+def test_prefect_starting_too_late_is_said_in_french(monkeypatch: pytest.MonkeyPatch) -> None:
+    def late(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("Timed out while attempting to connect to ephemeral Prefect API server.")
+
+    assert set_credentials("--scope", "dossier", "--key", "CCH_001").exit_code == 0
+    with monkeypatch.context() as patched:  # the fixture deletes the block for real afterwards
+        patched.setattr(NetEntreprisesCredentials, "delete", late)
+        result = runner.invoke(app, ["delete", "--scope", "dossier", "--key", "CCH_001"])
+    assert result.exit_code != 0
+    assert "le serveur Prefect local n'a pas démarré à temps" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
