@@ -105,6 +105,8 @@ def _deposit(
     sender = DossierSender(run, dossier, platform, len(paths))
     results = sender.handle(check_dsn_files(paths))
     if sender.account is not None:
-        deposited = [r.deposit_id for r in results if r.state and r.state.in_flight and r.idflux]
-        follow_returns(run, sender.account, deposited, seconds=follow_minutes * 60)
+        # The ledger says which to follow, not the results: a deposit whose fate was unknown when
+        # its file's result was written may have been found at the platform since.
+        touched = [r.deposit_id for r in results if r.deposit_id is not None]
+        follow_returns(run, sender.account, touched, seconds=follow_minutes * 60)
     return close_deposit_run(run, dossier.code, results)
