@@ -334,3 +334,11 @@ def prefect_api() -> Iterator[None]:
         prefect_test_harness(server_startup_timeout=60),
     ):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _coursier_home_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's coursier state in its own folder, even when pytest is run without make: a
+    test that forgets to point COURSIER_HOME somewhere would write in the user's data directory
+    (one was found there, with its Prefect home, after helpers ran tests directly)."""
+    monkeypatch.setenv("COURSIER_HOME", str(tmp_path / "coursier-home"))
