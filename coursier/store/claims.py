@@ -23,16 +23,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coursier.models.deposits import DepositState
 from coursier.store.database import Store
-from coursier.store.dialects import insert_for
+from coursier.store.dialects import insert_new
 from coursier.store.ledger import find_deposit
 from coursier.store.ledger_tables import Deposit, RunLease
 from coursier.store.tables import utcnow
@@ -113,22 +112,8 @@ def claim_deposit(
 
 
 def _insert_claimed(session: Session, columns: dict[str, Any]) -> int | None:
-    """A new row, claimed: its id, or None when the file already has a row. One statement,
-    compiled once: the claims of a run's new files are its most frequent writes."""
-    connection = session.connection()
-    statement = _insert_statement(connection.dialect.name, frozenset(columns))
-    return connection.execute(statement, columns).scalar_one_or_none()
-
-
-@cache
-def _insert_statement(dialect: str, columns: frozenset[str]) -> Any:
-    table = Deposit.__table__
-    return (
-        insert_for(dialect)(table)
-        .values({name: bindparam(name, type_=table.c[name].type) for name in sorted(columns)})
-        .on_conflict_do_nothing(index_elements=[table.c.dossier, table.c.file_sha256])
-        .returning(table.c.id)
-    )
+    """A new row, claimed: its id, or None when the file already has a row."""
+    return insert_new(session, Deposit.__table__, ("dossier", "file_sha256"), columns)
 
 
 def _take_sendable(

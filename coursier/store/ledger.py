@@ -6,14 +6,13 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from coursier.models.deposits import AER_NATURE, DepositState
-from coursier.store.dialects import insert_for
+from coursier.store.dialects import insert_for, insert_new
 from coursier.store.ledger_tables import Deposit, ReturnCursor, StoredReturn
 from coursier.store.tables import utcnow
 
@@ -249,24 +248,11 @@ def link_return(
 
 
 def add_new_return(session: Session, **columns: Any) -> bool:
-    """Store a return not seen before, in one statement compiled once; False when one of the
-    same identity is already stored (another run took it meanwhile): use :func:`store_return`."""
+    """Store a return not seen before; False when one of the same identity is already stored
+    (another run took it meanwhile): use :func:`store_return`."""
     columns["content_sha256"] = hashlib.sha256(columns["content"]).hexdigest()
-    connection = session.connection()
-    statement = _new_return_statement(connection.dialect.name, frozenset(columns))
-    return connection.execute(statement, columns).scalar_one_or_none() is not None
-
-
-@cache
-def _new_return_statement(dialect: str, columns: frozenset[str]) -> Any:
-    table = StoredReturn.__table__
-    identity = [table.c.platform, table.c.idflux, table.c.nature, table.c.return_id]
-    return (
-        insert_for(dialect)(table)
-        .values({name: bindparam(name, type_=table.c[name].type) for name in sorted(columns)})
-        .on_conflict_do_nothing(index_elements=identity)
-        .returning(table.c.id)
-    )
+    identity = ("platform", "idflux", "nature", "return_id")
+    return insert_new(session, StoredReturn.__table__, identity, columns) is not None
 
 
 def return_facts(
