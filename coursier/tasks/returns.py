@@ -317,7 +317,8 @@ class Taken:
 def collect_account_returns(run: Run, account: Account, dossier: str) -> Taken:
     """List the account's returns since the last look, store them, settle the dossier's deposits."""
     store = run.store
-    now = _now()
+    client = account.client
+    now = client.now()
     with store.read() as session:
         cursor = listed_until(session, account.key)
         watched = [d.id for d in open_deposits(session, [dossier]) if d.idflux]
@@ -325,7 +326,6 @@ def collect_account_returns(run: Run, account: Account, dossier: str) -> Taken:
         sent = [session.get_one(Deposit, i).sent_at for i in watched]
         sent = [moment for moment in sent if moment]
     start = cursor or (min(sent) - CLOCK_SKEW if sent else now - FIRST_LOOK)
-    client = account.client
     # A concentrateur lists the returns of every declarant it acts for in one call.
     listing = (
         client.list_concentrateur_returns

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+import coursier.tasks.accounts
+from coursier.connectors.net_entreprises.client import NetEntreprisesClient
 from coursier.deployments.sandbox_world import install_world
 from coursier.sandbox.server import SandboxServer
 from coursier.settings import CoursierSettings
@@ -19,6 +22,17 @@ from tests.flows.world import BAKERY, BUREAU, GARAGE, GARAGE_OWN, OPERATOR, QUIC
 def sandbox() -> Iterator[SandboxServer]:
     with SandboxServer(seed=5, return_delays=QUICK) as server:
         yield server
+
+
+@pytest.fixture
+def clients_on_the_sandbox_clock(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer) -> None:
+    """The flows' platform clients read the sandbox's clock: a test moves it forward
+    (``sandbox.clock.advance``) to publish returns instead of sleeping."""
+    monkeypatch.setattr(
+        coursier.tasks.accounts,
+        "NetEntreprisesClient",
+        partial(NetEntreprisesClient, clock=sandbox.clock.now),
+    )
 
 
 @pytest.fixture

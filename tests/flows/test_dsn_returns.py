@@ -1,12 +1,12 @@
 """The scheduled returns control: AER collected, overwritten returns replaced and audited.
 
-The flows list returns by windows of real time: these tests let the sandbox publish in real
-time too (delays of tenths of a second) rather than moving its clock.
+The flows' clients read the sandbox's clock here, so a test moves it past every return's delay
+instead of sleeping and hoping the returns are out (on a loaded machine, no sleep is long enough).
 """
 
 from __future__ import annotations
 
-import time
+import pytest
 
 from coursier.flows.dsn_deposit import dsn_deposit
 from coursier.flows.dsn_returns import dsn_returns
@@ -15,7 +15,17 @@ from coursier.models.dsn import samples
 from coursier.store import open_store, query_audit
 from coursier.store.ledger import returns_of
 from coursier.tasks.reporting import dossier_control_rows
-from tests.flows.world import BAKERY, GARAGE, GARAGE_OWN, OCTOBER, OPERATOR, write
+from tests.flows.world import (
+    BAKERY,
+    EVERY_RETURN_OUT_S,
+    GARAGE,
+    GARAGE_OWN,
+    OCTOBER,
+    OPERATOR,
+    write,
+)
+
+pytestmark = pytest.mark.usefixtures("clients_on_the_sandbox_clock")
 
 
 def deposit_without_following(dossier, path):
@@ -42,7 +52,7 @@ def test_returns_control_settles_deposits_and_collects_the_aer(world, tmp_path, 
     monthly = write(tmp_path, "dsn.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 2))
     assert deposit_without_following(GARAGE.code, fctu).is_completed()
     assert deposit_without_following(BAKERY.code, monthly).is_completed()
-    time.sleep(0.5)  # every return is out (the sandbox's delays are tenths of a second)
+    sandbox.clock.advance(EVERY_RETURN_OUT_S)
     state = dsn_returns(operator=OPERATOR, return_state=True)
     assert state.is_completed()
     assert state.name != "Partial"
@@ -62,14 +72,14 @@ def test_returns_control_settles_deposits_and_collects_the_aer(world, tmp_path, 
 def test_an_overwritten_return_replaces_the_stored_one_and_is_audited(world, tmp_path, sandbox):
     monthly = write(tmp_path, "dsn.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 1))
     assert deposit_without_following(BAKERY.code, monthly).is_completed()
-    time.sleep(0.5)
+    sandbox.clock.advance(EVERY_RETURN_OUT_S)
     assert dsn_returns(dossiers=[BAKERY.code], operator=OPERATOR, return_state=True).is_completed()
     [row] = control(world, BAKERY.code)
     assert row.state is ControlState.ACCEPTED
     platform = sandbox.state("net-entreprises")
     bilan = next(r for r in platform.returns(row.idflux) if r.nature == "11")
     platform.overwrite_return(row.idflux, bilan.return_id, status="KO")
-    time.sleep(0.1)
+    sandbox.clock.advance(EVERY_RETURN_OUT_S)
     assert dsn_returns(dossiers=[BAKERY.code], operator=OPERATOR, return_state=True).is_completed()
     [row] = control(world, BAKERY.code)
     assert row.state is ControlState.REJECTED
@@ -111,7 +121,7 @@ def test_returns_stored_before_their_deposit_was_known_are_attached_to_it(world,
 
     path = write(tmp_path, "dsn.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 2, seed=8))
     assert deposit_without_following(BAKERY.code, path).is_completed()
-    time.sleep(0.5)
+    sandbox.clock.advance(EVERY_RETURN_OUT_S)
     [row] = control(world, BAKERY.code)
     with open_store(world.effective_database_url()) as store, store.begin() as session:
         session.execute(update(StoredReturn).values(deposit_id=None))

@@ -3,8 +3,7 @@ per declarant account: accounts side by side, each account's dossiers one after 
 
 from __future__ import annotations
 
-import time
-
+import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
@@ -14,7 +13,9 @@ from coursier.flows.dsn_returns import dsn_returns
 from coursier.models.dsn import samples
 from coursier.store import open_store, query_audit
 from tests.flows.test_dsn_deposit import deposit
-from tests.flows.world import BAKERY, GARAGE, OCTOBER, OPERATOR, write
+from tests.flows.world import BAKERY, EVERY_RETURN_OUT_S, GARAGE, OCTOBER, OPERATOR, write
+
+pytestmark = pytest.mark.usefixtures("clients_on_the_sandbox_clock")
 
 
 def audit_of(world, state):
@@ -51,7 +52,7 @@ def test_the_returns_control_names_each_dossier_and_takes_each_account_once(
     for dossier, name in ((BAKERY, "b.dsn"), (GARAGE, "g.dsn")):
         path = write(tmp_path, name, samples.monthly_dsn(dossier.employer, OCTOBER, 1))
         assert deposit(dossier.code, [path]).is_completed()
-    time.sleep(0.5)
+    sandbox.clock.advance(EVERY_RETURN_OUT_S)
     state = dsn_returns(operator=OPERATOR, return_state=True)
     assert state.is_completed()
     assert state.name != "Partial"

@@ -12,9 +12,21 @@ from coursier.sandbox.documents import ReturnDelays
 
 OPERATOR = "gestionnaire"
 OCTOBER = date(2026, 10, 1)
-__all__ = ["BAKERY", "BUREAU", "GARAGE", "GARAGE_OWN", "OCTOBER", "OPERATOR", "QUICK", "write"]
+__all__ = [
+    "BAKERY",
+    "BUREAU",
+    "EVERY_RETURN_OUT_S",
+    "GARAGE",
+    "GARAGE_OWN",
+    "OCTOBER",
+    "OPERATOR",
+    "QUICK",
+    "write",
+]
 
 QUICK = ReturnDelays(aee=0, bilan=0, crm_nominatif=0.2, crm_financier=0.3, aer=0.2)
+#: Past every delay of ``QUICK`` and any listing's Expires: a test moves the sandbox's clock so far.
+EVERY_RETURN_OUT_S = 60
 
 
 def write(folder: Path, name: str, records: list[Record] | object) -> Path:

@@ -155,6 +155,10 @@ class NetEntreprisesClient:
     def close(self) -> None:
         self._http.close()
 
+    def now(self) -> datetime:
+        """The time on this client's clock: where a listing "up to now" ends."""
+        return self._clock()
+
     @property
     def is_concentrateur(self) -> bool:
         """A concentrateur account (service 98), acting for the declarant it names."""
