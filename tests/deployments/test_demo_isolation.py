@@ -1,7 +1,10 @@
 """The demo lives in a world of its own: run twice beside a user's real state (credentials in
 their Prefect home, a store, their variables pointing at both), it leaves every byte of it as
-it was, deposits nothing with the user's credentials, and ends with commands that show its
-own results."""
+it was, deposits nothing with the user's credentials, shows a bureau's month as a manager reads
+it, and ends with commands that show its own results.
+
+Both runs are one test: a demo takes most of a minute here (its own Prefect server, its
+migrations), and what one run shows is checked on the second one's world."""
 
 from __future__ import annotations
 
@@ -19,9 +22,13 @@ from coursier.deployments.demo import BAKERY, BUREAU, GARAGE, GARAGE_OWN, run_de
 from coursier.deployments.encryption_key import VARIABLE, key_in_prefect_database, new_key
 from coursier.deployments.local_prefect import local_prefect_server
 from coursier.deployments.sandbox_world import Declarant, install_bureau, open_accounts
+from coursier.models.control import control_rows
+from coursier.models.deposits import ControlState
 from coursier.models.dsn.samples import Employer
 from coursier.sandbox.server import SandboxServer
+from coursier.settings import CoursierSettings
 from coursier.store import open_store
+from coursier.store.ledger import control_rows as ledger_rows
 
 USER_BUREAU = Declarant(Employer.from_seed(77012345).siret, "DUPONT", "Alice")
 USER_OWN = Declarant(Employer.from_seed(77054321).siret, "DUPONT", "Bernard")
@@ -103,6 +110,7 @@ def test_two_demos_leave_the_users_world_untouched(tmp_path, monkeypatch, user_p
     assert {dossier for dossier, _, _ in sent} == {"BOUL-01", "GAR-02", "ARCH-03"}
     assert {siret for _, siret, _ in sent} == {BUREAU.siret, GARAGE_OWN.siret}
     assert ("BOUL-01", BUREAU.siret, "net-entreprises--application") in sent
+    assert_the_month_is_shown(world, outputs)
     demo_key = (world / "secrets/prefect-encryption.key").read_text().strip()
     assert demo_key != user_key
     assert key_in_prefect_database(world / "prefect/prefect.db") is None
@@ -117,6 +125,25 @@ def test_two_demos_leave_the_users_world_untouched(tmp_path, monkeypatch, user_p
     assert "BOUL-01" in control
     assert "DSN acceptée" in control
     assert "dsn-deposit" in audit
+
+
+def assert_the_month_is_shown(world: Path, outputs: list[str]) -> None:
+    """The seed's four states in the control table, the garage's AER filed, no traceback and
+    no password in what the demo printed."""
+    # This test's environment points COURSIER_DATABASE_URL at the user's store: say the demo's.
+    settings = CoursierSettings(home=world, database_url=f"sqlite:///{world / 'coursier.db'}")
+    with open_store(settings.effective_database_url()) as store, store.read() as session:
+        rows = control_rows(ledger_rows(session))
+    # "non déposée" (the platform never received it) needs a fault.
+    assert {row.state for row in rows} == set(ControlState) - {ControlState.NOT_DEPOSITED}
+    assert [row.pdf for row in rows].count(True) == 1
+    assert list((settings.aer_folder / "GAR-02" / "2026-10").glob("*.pdf"))
+    for text in outputs:
+        assert "Contrôle des DSN" in text
+        assert "Traceback" not in text
+        assert "Error" not in text
+        for secret in (BUREAU.password.get_secret_value(), GARAGE_OWN.password.get_secret_value()):
+            assert secret not in text
 
 
 def shown_commands(text: str) -> list[str]:
