@@ -166,8 +166,13 @@ def test_commands_that_do_not_need_prefect_write_no_key(tmp_path: Path) -> None:
 
 
 def coursier(*args: str, home: Path, input: str | None = None) -> subprocess.CompletedProcess:
-    """The console script as a user runs it: no Prefect variable, a Prefect of its own."""
-    environment = {"PATH": "/usr/bin:/bin", "HOME": str(home.parent)}
+    """The console script as a user runs it: no Prefect variable, a Prefect of its own (given
+    the time a loaded machine needs to start it: Prefect's 20 s failed in a parallel run)."""
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home.parent),
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    }
     return subprocess.run(
         [COURSIER, "--home", str(home), *args],
         env=environment,
@@ -178,6 +183,7 @@ def coursier(*args: str, home: Path, input: str | None = None) -> subprocess.Com
     )
 
 
+@pytest.mark.long
 def test_saved_credentials_leave_no_key_in_prefects_database_and_still_load(
     tmp_path: Path,
 ) -> None:
