@@ -37,7 +37,7 @@ lint: venv
 test: lint
 	rm -rf var/test
 	COURSIER_HOME=$(CURDIR)/var/test PREFECT_HOME=$(CURDIR)/var/test/prefect \
-		$(BIN)/python -m pytest -n 4
+		$(BIN)/python -m pytest -n 4 --maxschedchunk 2
 
 bench: venv
 	$(BIN)/python bench/dsn_check.py

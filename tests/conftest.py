@@ -28,6 +28,11 @@ check that no message ever shows it.
   session by the first test that asks for it, and stopped at the session's end; every test that
   runs flows, saves Blocks or reads runs asks for it by name. Tests that do not start none, and
   import no Prefect.
+
+Tests marked ``long`` are collected first, each paired with a short one: the parallel run
+(``--maxschedchunk 2`` in the Makefile) gives each worker one pair to begin with, so the long
+tests start at once, on different workers, instead of one worker finishing a demo alone at the
+end of ``make test``.
 """
 
 from __future__ import annotations
@@ -52,6 +57,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    long = [item for item in items if item.get_closest_marker("long")]
+    short = [item for item in items if not item.get_closest_marker("long")]
+    pairs = [item for pair in zip(long, short, strict=False) for item in pair]
+    items[:] = pairs + long[len(short) :] + short[len(long) :]
+
 
 POSTGRES_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 INSTALL_ADVICE = (

@@ -120,6 +120,7 @@ def foreign() -> None:
     """Another team's flow on the same server."""
 
 
+@pytest.mark.long
 def test_a_silent_run_ends_crashed_a_beating_or_finished_one_does_not():
     ensure_zombie_automation(["zombie-probe"], heartbeat_seconds=4)  # a 12 s window
     time.sleep(1)  # the trigger service picks the new automation up

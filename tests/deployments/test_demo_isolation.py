@@ -72,6 +72,7 @@ def install_user_world(home: Path, platform: SandboxServer, key: str, monkeypatc
         )
 
 
+@pytest.mark.long
 def test_two_demos_leave_the_users_world_untouched(tmp_path, monkeypatch, user_platform):
     home = tmp_path / "alice"
     user_key = new_key()

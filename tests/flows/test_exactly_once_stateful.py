@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -240,6 +241,7 @@ class DepositMachine(RuleBasedStateMachine):
         return Counter(d.sha256 for d in deposits if d.status == "OK")
 
 
+@pytest.mark.long
 def test_two_runs_cuts_5xx_429_and_kills_never_lose_or_duplicate_a_file(tmp_path):
     with SandboxServer(seed=11, return_delays=QUICK) as sandbox:
         machine_settings = settings(
