@@ -1,7 +1,10 @@
-"""Errors of the strict DSN parser. Each carries the line number and, where it applies, the field.
+"""Errors of the strict DSN parser and of the reader. Each carries the line number and, where it
+applies, the field.
 
-The self-check never raises these: it reports anomalies instead (``checks``). The parser is for
-files that passed the self-check, or that coursier wrote itself.
+The self-check never raises the parser's errors: it reports anomalies instead (``checks``). The
+parser is for files that passed the self-check, or that coursier wrote itself. Only
+:class:`UnreadableFile` stops both: bytes that are no text lines at all (binary, UTF-16, CR-only
+endings, a line past any bound) leave nothing to check.
 """
 
 from __future__ import annotations
@@ -23,3 +26,7 @@ class MalformedLineError(ParseError):
 
 class InvalidValueError(ParseError):
     """A value does not have its field's type (a date that does not exist, a bad number)."""
+
+
+class UnreadableFile(ParseError):
+    """The bytes are not ISO-8859-1 text lines with LF or CRLF endings: nothing to check."""

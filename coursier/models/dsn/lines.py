@@ -2,6 +2,7 @@
 
 Files are ISO-8859-1 with LF or CRLF endings. The value lies between the first quote after the
 comma and the *last* quote of the line, because values may hold quotes themselves (``N'DIAYE``).
+The self-check reads files with :func:`read_lines`, which stops at bytes that are no DSN text.
 """
 
 from __future__ import annotations
@@ -9,10 +10,19 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import BinaryIO, NamedTuple
+
+from coursier.models.dsn.errors import UnreadableFile
 
 ENCODING = "iso-8859-1"
 MAX_LINE_LENGTH = 256
+#: A line past the norm's 256 characters is an anomaly (CSL-008); past this bound the bytes are
+#: no DSN at all and reading stops, so that memory stays flat whatever the input (/dev/zero).
+READ_BOUND = 4 * MAX_LINE_LENGTH
+#: The UTF-8 byte order mark as ISO-8859-1 shows it ("ï»¿"), and UTF-16's two marks.
+UTF8_BOM = "\xef\xbb\xbf"
+UTF16_BOMS = ("\xff\xfe", "\xfe\xff")
 
 FIELD_ID = re.compile(r"S\d{2}\.G\d{2}\.\d{2}\.\d{3}")
 
@@ -66,9 +76,71 @@ def _is_field_id(text: str) -> bool:
     return len(text) == 14 and FIELD_ID.fullmatch(text) is not None
 
 
+def field_at_start(text: str) -> str | None:
+    """The field id an unreadable line starts with (``S21.G00.40.007,'01``), if any."""
+    found = FIELD_ID.match(text)
+    return found.group() if found else None
+
+
+def strip_bom(lines: Iterable[str]) -> tuple[bool, Iterator[str]]:
+    """Whether the first line opens with a UTF-8 byte order mark, and the lines without it."""
+    lines = iter(lines)
+    first = next(lines, None)
+    if first is None:
+        return False, lines
+    bom = first.startswith(UTF8_BOM)
+    return bom, chain([first[len(UTF8_BOM) :] if bom else first], lines)
+
+
 def decoded_lines(stream: BinaryIO) -> io.TextIOWrapper:
-    """Decoded text lines of a binary DSN stream, CRLF and LF alike, read lazily."""
+    """Decoded text lines of a binary DSN stream, any line ending alike, read lazily.
+
+    Lenient, as a platform receiving a file is: what the self-check refuses is read anyway.
+    """
     return io.TextIOWrapper(stream, encoding=ENCODING, newline=None)
+
+
+def read_lines(stream: BinaryIO) -> Iterator[str]:
+    """Decoded lines of a binary DSN stream, each with its end of line, none longer than a bound.
+
+    :class:`UnreadableFile` names the line where the bytes stop being DSN text: a NUL byte
+    (a binary or UTF-16 file), a UTF-16 byte order mark, a carriage return alone (CR-only
+    endings, which the platform does not take), a line past :data:`READ_BOUND`.
+    """
+    readline = io.TextIOWrapper(stream, encoding=ENCODING, newline="\n").readline
+    number = 0
+    while line := readline(READ_BOUND):
+        number += 1
+        if (
+            "\x00" in line
+            or "\r" in line[:-2]
+            or (len(line) == READ_BOUND and line[-1] != "\n")
+            or (number == 1 and line.startswith(UTF16_BOMS))
+        ):
+            raise UnreadableFile(why_unreadable(line), line=number)
+        yield line
+
+
+def why_unreadable(line: str) -> str:
+    """Why a line read by :func:`read_lines` is no DSN text, in French."""
+    # UTF-16 text in a Latin script: every other byte NUL, the others not
+    imbalance = abs(line[1::2].count("\x00") - line[::2].count("\x00"))
+    if line.startswith(UTF16_BOMS) or imbalance * 4 >= len(line) > 1:
+        return (
+            "fichier encodé en UTF-16 alors qu'une DSN l'est en ISO-8859-1 : "
+            "réenregistrez-le dans cet encodage"
+        )
+    if "\x00" in line:
+        return "fichier binaire (octet nul) : ce n'est pas un fichier DSN"
+    if "\r" in line[:-2]:
+        return (
+            "fins de ligne CR seules : les lignes d'une DSN finissent par LF ou CRLF, "
+            "réenregistrez le fichier ainsi"
+        )
+    return (
+        f"ligne de plus de {READ_BOUND} caractères sans fin de ligne (256 au plus dans la "
+        "norme) : ce n'est pas un fichier DSN"
+    )
 
 
 def encode_lines(lines: Iterable[str], newline: str = "\n") -> bytes:

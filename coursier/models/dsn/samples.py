@@ -90,7 +90,7 @@ def monthly_dsn(
     yield from envelope(employer, MONTHLY, month, test=test)
     for index in range(employees):
         person = _employee(rng, index)
-        contract = _contract(rng, employer, index)
+        contract = _contract(rng, employer, index, month)
         yield person
         yield contract
         yield from _pay(rng, contract, first_of_month(month))
@@ -103,7 +103,7 @@ def sick_leave_signal(
     rng = random.Random(seed)
     yield from envelope(employer, SICK_LEAVE, last_day_worked, test=test)
     yield _employee(rng, 0)
-    yield _contract(rng, employer, 0)
+    yield _contract(rng, employer, 0, last_day_worked)
     yield SickLeave(
         reason="01",
         last_day_worked=last_day_worked,
@@ -118,7 +118,7 @@ def end_of_contract_signal(
     rng = random.Random(seed)
     yield from envelope(employer, END_OF_CONTRACT, end_date, test=test)
     yield _employee(rng, 0)
-    yield _contract(rng, employer, 0)
+    yield _contract(rng, employer, 0, end_date)
     yield ContractEnd(end_date=end_date, reason="031")
 
 
@@ -140,9 +140,11 @@ def _employee(rng: random.Random, index: int) -> Employee:
     )
 
 
-def _contract(rng: random.Random, employer: Employer, index: int) -> Contract:
+def _contract(rng: random.Random, employer: Employer, index: int, month: date) -> Contract:
+    """A contract started by ``month`` at the latest: a DSN declares no contract ahead."""
+    start = date(rng.randint(2010, 2024), rng.randint(1, 12), 1)
     return Contract(
-        start=date(rng.randint(2010, 2024), rng.randint(1, 12), 1),
+        start=min(start, first_of_month(month)),
         status="04",
         nature="01",
         number=f"C{index:06d}",

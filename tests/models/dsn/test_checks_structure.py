@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from coursier.models.dsn.blocks import Block
 from coursier.models.dsn.checks import check_lines
 from coursier.models.dsn.checks.structure import StructureTracker
 from coursier.models.dsn.norm import BlockPlace, load_norm
@@ -122,6 +123,6 @@ def test_block_not_allowed_for_the_nature():
     tracker = StructureTracker(narrowed)
     tracker.set_nature("01")
     out = []
-    tracker.enter("S21.G00.60", 40, out)
+    tracker.enter(Block("S21.G00.60", 40, {"S21.G00.60.001": "01"}, {"S21.G00.60.001": 40}), out)
     assert [a.code for a in out] == ["CST-012"]
     assert isinstance(norm.tree_for("01")["S21.G00.60"], BlockPlace)

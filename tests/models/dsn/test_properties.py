@@ -90,6 +90,14 @@ def test_random_bytes_never_crash_the_checker(data):
     import io
 
     from coursier.models.dsn.checks import check_stream
+    from coursier.models.dsn.errors import UnreadableFile
 
-    report = check_stream(io.BytesIO(data))
-    assert report.blocking >= 1  # random bytes never make a valid DSN
+    try:
+        report = check_stream(io.BytesIO(data))
+    except UnreadableFile as exc:  # a NUL byte, a lone CR: no text lines at all
+        unreadable = exc
+    else:
+        assert report.blocking >= 1  # random bytes never make a valid DSN
+        return
+    assert unreadable.line is not None
+    assert 1 <= unreadable.line <= data.count(b"\n") + 1

@@ -109,6 +109,51 @@ BLOCK_NOT_IN_NATURE = Rule(
 )
 EMPTY_FILE = Rule("CST-013", B, "Le fichier est vide. Regénérez-le depuis le logiciel de paie.")
 
+# Lot envelope (CST, CCH): norme de lot V01R02, see ``lots``
+UNKNOWN_LOT_NORM = Rule(
+    "CST-020",
+    B,
+    "Version de norme de lot « {version} » inconnue (seule la norme {known} est connue). Regénérez le lot ; le contrôle s'est poursuivi avec la norme {known}.",
+)
+LOT_WITHOUT_HEADER = Rule(
+    "CST-021",
+    B,
+    "Le lot ne commence pas par son en-tête S05.G51.00 (en-tête de lot). Regénérez le lot depuis le logiciel de paie.",
+)
+GROUP_NOT_CLOSED = Rule(
+    "CST-022",
+    B,
+    "Le groupe ouvert ligne {start} n'est pas fermé par un bloc S96.G51.00 (fin de groupe) avant la ligne {line}. Ajoutez la fin de groupe.",
+)
+OUTSIDE_GROUP = Rule(
+    "CST-023",
+    B,
+    "La DSN commençant ligne {line} est hors d'un groupe : chaque DSN d'un lot se place entre un en-tête de groupe S06.G51.00 et sa fin S96.G51.00.",
+)
+OUTSIDE_DECLARATION = Rule(
+    "CST-024",
+    B,
+    "La ligne {line} n'appartient à aucune DSN du lot (une DSN commence par le bloc S10.G00.00) : « {text} ». Supprimez-la ou complétez la DSN.",
+)
+GROUP_END_WITHOUT_GROUP = Rule(
+    "CST-025",
+    B,
+    "Le bloc {block} ({label}) ferme un groupe qui n'a pas été ouvert par un en-tête S06.G51.00. Ajoutez l'en-tête de groupe ou supprimez ce bloc.",
+)
+AFTER_LOT_END = Rule(
+    "CST-026",
+    B,
+    "Des lignes suivent la fin de lot S95.G51.00, qui doit terminer le fichier. Supprimez-les ou déplacez la fin de lot.",
+)
+LOT_TRUNCATED = Rule(
+    "CST-027",
+    B,
+    "Le lot ne se termine pas par le bloc S95.G51.00 (fin de lot). Il a pu être tronqué lors d'une copie : regénérez-le.",
+)
+EMPTY_LOT = Rule(
+    "CST-028", B, "Le lot ne contient aucune DSN. Regénérez-le depuis le logiciel de paie."
+)
+
 # Values (CSL)
 EMPTY_VALUE = Rule(
     "CSL-001",
@@ -145,6 +190,11 @@ SURROUNDING_SPACES = Rule(
 )
 LINE_TOO_LONG = Rule(
     "CSL-008", B, "La ligne fait {length} caractères pour 256 au plus. Raccourcissez la valeur."
+)
+UTF8_BOM = Rule(
+    "CSL-010",
+    B,
+    "Le fichier commence par une marque d'ordre des octets (BOM) UTF-8 : il a été enregistré en UTF-8 alors qu'une DSN l'est en ISO-8859-1, sans BOM. Regénérez-le avec le bon encodage.",
 )
 WRONG_ENCODING = Rule(
     "CSL-009",
@@ -215,6 +265,31 @@ EVENT_BEFORE_MONTH = Rule(
     "CCH-032",
     NB,
     "La date {value} de la rubrique {field} ({label}) est antérieure au mois déclaré {month}. Vérifiez qu'elle n'a pas déjà été déclarée.",
+)
+PAYMENT_OUTSIDE_MONTH = Rule(
+    "CCH-033",
+    B,
+    "La date de versement {value} ({field}) n'est pas dans le mois déclaré {month} : une DSN déclare les paies versées dans son mois. Corrigez la date, ou déclarez ce versement dans la DSN de son mois.",
+)
+DATES_REVERSED = Rule(
+    "CCH-034",
+    B,
+    "La date {value} de la rubrique {field} ({label}) précède la date {other} de la rubrique {other_field} ({other_label}, ligne {other_line}). Corrigez l'une ou l'autre.",
+)
+WRONG_GROUP_DSN_COUNT = Rule(
+    "CCH-012",
+    B,
+    "Le total S96.G51.00.002 vaut {declared} alors que le groupe compte {actual} DSN. Corrigez le total.",
+)
+WRONG_GROUP_COUNT = Rule(
+    "CCH-013",
+    B,
+    "La rubrique {field} vaut {declared} alors que le lot compte {actual} groupe(s). Corrigez-la.",
+)
+LOT_NUMBER_MISMATCH = Rule(
+    "CCH-014",
+    B,
+    "Le numéro de lot rappelé en S95.G51.00.001 (« {value} ») diffère de celui de l'en-tête S05.G51.00.002 (« {expected} »). Corrigez l'un ou l'autre.",
 )
 TEST_FILE = Rule(
     "CCH-040",

@@ -1,14 +1,15 @@
-"""The self-check of one DSN file, in one streaming pass: lines, then blocks, then the file.
+"""The self-check of one DSN, in one streaming pass: lines, then blocks, then the declaration.
 
 Per line: syntax, known field, value (``values``). Per block: place in the tree
-(``structure``), mandatory fields, identifiers, dates against the declared month. At the end:
-S10 first, S90 last and its totals, mandatory blocks. Memory stays flat in the file's size:
-only counters, the open blocks and the anomalies are kept.
+(``structure``), mandatory fields, identifiers, dates (``dates``). At the end: S10 first, S90
+last and its totals, mandatory blocks. Memory stays flat in the file's size: only counters,
+the open blocks and the anomalies are kept. A declaration of a lot is checked the same way,
+its lines numbered in the lot file (``lot``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain, islice
@@ -17,6 +18,7 @@ from typing import BinaryIO
 from coursier.models.dsn.blocks import Block, group_blocks
 from coursier.models.dsn.checks import anomalies as rules
 from coursier.models.dsn.checks.anomalies import Anomaly
+from coursier.models.dsn.checks.dates import DateChecks
 from coursier.models.dsn.checks.identifiers import (
     nir_birth_mismatch,
     nir_problem,
@@ -25,11 +27,9 @@ from coursier.models.dsn.checks.identifiers import (
 )
 from coursier.models.dsn.checks.requirements import (
     EVENT_BLOCK_OF_NATURE,
-    EVENT_DATE_FIELD,
     MANDATORY_FIELDS,
     NATURE_MANDATORY_FIELDS,
     REQUIRED_BLOCKS,
-    month_end,
 )
 from coursier.models.dsn.checks.structure import StructureTracker
 from coursier.models.dsn.checks.values import check_value, is_clean, utf8_sample
@@ -37,7 +37,9 @@ from coursier.models.dsn.lines import (
     MAX_LINE_LENGTH,
     Line,
     MalformedLine,
-    decoded_lines,
+    field_at_start,
+    read_lines,
+    strip_bom,
     tokenize,
 )
 from coursier.models.dsn.norm import (
@@ -100,7 +102,27 @@ class CheckReport:
 
 def check_lines(lines: Iterable[str]) -> CheckReport:
     """Self-check the decoded lines of one DSN file."""
+    opened, items = open_items(lines)
+    report = check_items(items)
+    report.anomalies[:0] = opened
+    return report
+
+
+def open_items(lines: Iterable[str]) -> tuple[list[Anomaly], Iterator[Line | MalformedLine]]:
+    """The tokens of a file's lines, and the anomaly of a UTF-8 byte order mark opening them
+    (the mark itself is left out, so that the first line is still read)."""
+    bom, lines = strip_bom(lines)
     items = tokenize(lines)
+    if not bom:
+        return [], items
+    first = next(items, None)
+    if first is None:
+        return [rules.UTF8_BOM.at(1)], items
+    return [rules.UTF8_BOM.at(1, field_on(first))], chain([first], items)
+
+
+def check_items(items: Iterator[Line | MalformedLine]) -> CheckReport:
+    """Self-check one declaration's tokens, numbered where they stand in their file."""
     prologue = list(islice(items, PROLOGUE_LINES))
     report = CheckReport()
     norm = _choose_norm(prologue, report)
@@ -109,14 +131,20 @@ def check_lines(lines: Iterable[str]) -> CheckReport:
     return report
 
 
+def field_on(item: Line | MalformedLine) -> str | None:
+    """The rubrique a line starts with, readable or not (``S21.G00.40.007,'01``)."""
+    return item.field_id if type(item) is Line else field_at_start(item.text)
+
+
 def _in_file_order(anomaly: Anomaly) -> tuple[bool, int]:
     """Anomalies by line; whole-file ones (no line) last. The sort is stable within a line."""
     return (anomaly.line is None, anomaly.line or 0)
 
 
 def check_stream(stream: BinaryIO) -> CheckReport:
-    """Self-check a DSN file opened in binary mode (decoded as ISO-8859-1, line by line)."""
-    return check_lines(decoded_lines(stream))
+    """Self-check a DSN file opened in binary mode (decoded as ISO-8859-1, line by line);
+    :class:`~coursier.models.dsn.errors.UnreadableFile` when its bytes are no DSN text."""
+    return check_lines(read_lines(stream))
 
 
 def _choose_norm(prologue: list[Line | MalformedLine], report: CheckReport) -> Norm:
@@ -160,7 +188,8 @@ class _FileCheck:
         self.structure = StructureTracker(norm)
         self.seen_blocks: set[str] = set()
         self.nature_fields: dict[str, tuple[str, ...]] = {}
-        self.line_count = 0
+        self.dates = DateChecks(norm, self.out)
+        self.first_line = self.last_line = 0
         self.declarations = 0
         self.totals: Block | None = None
         self.after_totals_reported = False
@@ -173,23 +202,31 @@ class _FileCheck:
             "S21.G00.06": self._company,
             "S21.G00.11": self._establishment,
             "S21.G00.30": self._employee,
-            "S21.G00.60": self._dated_event,
-            "S21.G00.62": self._dated_event,
             TOTALS_BLOCK: self._totals,
         }
 
+    @property
+    def line_count(self) -> int:
+        return self.last_line - self.first_line + 1 if self.last_line else 0
+
     def run(self, items: Iterable[Line | MalformedLine]) -> None:
         started = False
+        first_field: str | None = None  # the rubrique on the first line, readable or not
         for item in group_blocks(items):
             if type(item) is MalformedLine:
-                self.line_count = item.number
-                self.out.append(rules.LINE_SYNTAX.at(item.number, None, text=item.text[:80]))
+                field = field_at_start(item.text)
+                if not self.first_line:
+                    self.first_line, first_field = item.number, field
+                self.last_line = item.number
+                self.out.append(rules.LINE_SYNTAX.at(item.number, field, text=item.text[:80]))
                 continue
+            if not self.first_line:
+                self.first_line, first_field = item.first_line, next(iter(item.values))
             if not started:
                 started = True
-                if item.block_id != ENVOI_BLOCK or item.first_line != 1:
-                    self.out.append(rules.NOT_STARTING_WITH_S10.at(1))
-            self.line_count = max(self.line_count, *item.lines.values())
+                if item.block_id != ENVOI_BLOCK or item.first_line != self.first_line:
+                    self.out.append(rules.NOT_STARTING_WITH_S10.at(self.first_line, first_field))
+            self.last_line = max(self.last_line, *item.lines.values())
             self._block(item)
         if not started:
             if self.line_count == 0:
@@ -229,8 +266,8 @@ class _FileCheck:
         self._check_values(block)
         if self.totals is not None and not self.after_totals_reported:
             self.after_totals_reported = True
-            self.out.append(rules.AFTER_TOTALS.at(block.first_line))
-        self.structure.enter(block_id, block.first_line, self.out)
+            self.out.append(rules.AFTER_TOTALS.at(block.first_line, next(iter(block.values))))
+        self.structure.enter(block, self.out)
         self.seen_blocks.add(block_id)
         for required in (MANDATORY_FIELDS.get(block_id), self.nature_fields.get(block_id)):
             if required:
@@ -238,6 +275,7 @@ class _FileCheck:
         handler = self.handlers.get(block_id)
         if handler is not None:
             handler(block)
+        self.dates.block(block)
 
     def _require(self, block: Block, numbers: tuple[str, ...]) -> None:
         for number in numbers:
@@ -270,7 +308,7 @@ class _FileCheck:
             report.nature, report.type = block.get("001"), block.get("002")
             self.structure.set_nature(report.nature)
             self.nature_fields = NATURE_MANDATORY_FIELDS.get(report.nature or "", {})
-            report.month = self._declared_month(block)
+            report.month = self.dates.month = self._declared_month(block)
 
     def _declared_month(self, block: Block) -> date | None:
         text = block.get("005")
@@ -315,34 +353,6 @@ class _FileCheck:
                 )
             )
 
-    def _dated_event(self, block: Block) -> None:
-        """Sick leave and end of contract: their first date must lie in the declared month."""
-        month = self.report.month
-        field_id = EVENT_DATE_FIELD[block.block_id]
-        text = block.values.get(field_id)
-        if month is None or text is None:
-            return
-        try:
-            when = parse_date(text)
-        except ValueError:
-            return  # reported by the value checks
-        rule = None
-        if when > month_end(month):
-            rule = rules.EVENT_AFTER_MONTH
-        elif when < month:
-            rule = rules.EVENT_BEFORE_MONTH
-        if rule is not None:
-            label = self.norm.fields[field_id].label
-            self.out.append(
-                rule.at(
-                    block.lines[field_id],
-                    field_id,
-                    value=text,
-                    label=label,
-                    month=month.strftime("%m/%Y"),
-                )
-            )
-
     def _totals(self, block: Block) -> None:
         self.totals = block
 
@@ -364,8 +374,8 @@ class _FileCheck:
                     block_label=self.norm.block_labels.get(event_block, event_block),
                 )
             )
-        if self.totals is None:
-            self.out.append(rules.TRUNCATED.at(self.line_count))
+        if self.totals is None:  # named by the total that should end the file
+            self.out.append(rules.TRUNCATED.at(self.last_line, f"{TOTALS_BLOCK}.001"))
         else:
             self._check_totals(self.totals)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from coursier.models.dsn.blocks import Block
 from coursier.models.dsn.checks import anomalies as rules
 from coursier.models.dsn.checks.anomalies import Anomaly
 from coursier.models.dsn.norm import ROOT, BlockPlace, Norm
@@ -37,14 +38,17 @@ class StructureTracker:
         self.nature = nature
         self.tree = self.norm.tree_for(nature)
 
-    def enter(self, block_id: str, line: int, out: list[Anomaly]) -> None:
-        """Check the block starting at ``line`` and open it; append anomalies to ``out``."""
+    def enter(self, block: Block, out: list[Anomaly]) -> None:
+        """Check a block instance and open it; append anomalies to ``out``, each on the block's
+        first line and field."""
+        block_id, line = block.block_id, block.first_line
+        field = next(iter(block.values))
         place = self.tree.get(block_id)
         if place is None:
             if block_id in self.norm.block_labels:
                 out.append(
                     rules.BLOCK_NOT_IN_NATURE.at(
-                        line, None, block=block_id, label=self._label(block_id), nature=self.nature
+                        line, field, block=block_id, label=self._label(block_id), nature=self.nature
                     )
                 )
             return  # an unknown block: its fields are reported as unknown
@@ -53,7 +57,7 @@ class StructureTracker:
         while depth >= 0 and stack[depth].block_id != place.parent:
             depth -= 1
         if depth < 0:
-            out.append(self._out_of_parent(block_id, place, line))
+            out.append(self._out_of_parent(block_id, place, line, field))
             stack.append(_Open(block_id))
             return
         del stack[depth + 1 :]
@@ -62,7 +66,7 @@ class StructureTracker:
             out.append(
                 rules.BLOCK_OUT_OF_ORDER.at(
                     line,
-                    None,
+                    field,
                     block=block_id,
                     label=self._label(block_id),
                     previous=parent.last_child,
@@ -72,16 +76,18 @@ class StructureTracker:
             parent.repeats += 1
             if 0 < place.max_occurs < parent.repeats:
                 out.append(
-                    rules.BLOCK_REPEATED.at(line, None, block=block_id, label=self._label(block_id))
+                    rules.BLOCK_REPEATED.at(
+                        line, field, block=block_id, label=self._label(block_id)
+                    )
                 )
         else:
             parent.last_rank, parent.last_child, parent.repeats = place.rank, block_id, 1
         stack.append(_Open(block_id))
 
-    def _out_of_parent(self, block_id: str, place: BlockPlace, line: int) -> Anomaly:
+    def _out_of_parent(self, block_id: str, place: BlockPlace, line: int, field: str) -> Anomaly:
         return rules.BLOCK_OUT_OF_PARENT.at(
             line,
-            None,
+            field,
             block=block_id,
             label=self._label(block_id),
             parent=place.parent,

@@ -1,0 +1,143 @@
+"""Dates against the declared month (S20.G00.05.005) and against each other.
+
+Severities follow DSN-Val and the cahier technique's CCH controls:
+
+- a date after the declared month (a pay period, a contract start, an event) is blocking: a DSN
+  declares what happened up to the end of its month, never ahead of it — a file declared for
+  10/2025 holding 2026 pay is caught here;
+- the payment date (S21.G00.50.001) is blocking outside the month either way: the DSN is due
+  for the month a pay is *paid* in, so a pay paid another month belongs to that month's DSN;
+- a pay period starting before the month is no anomaly (a back pay, "rappel de salaire", comes
+  with the period it is for); an event before it is a notice (it may already be declared);
+- two dates of one block in the wrong order (a period ending before it starts, a sick leave
+  expected to end before the last day worked, a contract ending before it starts) are blocking:
+  the organismes cannot compute the period.
+
+Dates that do not parse are left alone: the value checks report them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from coursier.models.dsn.blocks import Block
+from coursier.models.dsn.checks import anomalies as rules
+from coursier.models.dsn.checks.anomalies import Anomaly
+from coursier.models.dsn.checks.requirements import EVENT_DATE_FIELD, month_end
+from coursier.models.dsn.norm import Norm
+from coursier.models.dsn.values import parse_date
+
+PAYMENT_DATE = "S21.G00.50.001"
+CONTRACT_START = "S21.G00.40.001"
+#: Blocks carrying a period (start, end): pay periods and contribution bases.
+PERIODS = {"S21.G00.51": ("001", "002"), "S21.G00.78": ("002", "003")}
+#: Dates that may not precede another of the same block: (earlier, later) field numbers.
+ORDERED = {
+    "S21.G00.40": (("001", "010"),),  # contract start, expected end
+    "S21.G00.51": (PERIODS["S21.G00.51"],),
+    "S21.G00.78": (PERIODS["S21.G00.78"],),
+    "S21.G00.60": (("002", "003"), ("002", "010")),  # last day worked, expected end, return
+}
+
+
+class DateChecks:
+    """The date checks of one declaration; the month is set once the declaration block is read."""
+
+    def __init__(self, norm: Norm, out: list[Anomaly]) -> None:
+        self.norm = norm
+        self.out = out
+        self.month: date | None = None
+        self.contract_start: tuple[date, str, int] | None = None  # the current contract's
+
+    def block(self, block: Block) -> None:
+        """Check the dates of one block instance."""
+        block_id = block.block_id
+        for earlier, later in ORDERED.get(block_id, ()):
+            self._in_order(block, f"{block_id}.{earlier}", f"{block_id}.{later}")
+        if block_id == "S21.G00.40":
+            self._contract(block)
+        if self.month is None:
+            return
+        if block_id == "S21.G00.50":
+            self._payment(block)
+        elif block_id in PERIODS:
+            self._not_after_month(block, f"{block_id}.{PERIODS[block_id][0]}")
+        elif block_id in EVENT_DATE_FIELD:
+            self._event(block, EVENT_DATE_FIELD[block_id])
+
+    def _contract(self, block: Block) -> None:
+        start = self._date(block, CONTRACT_START)
+        self.contract_start = (
+            (start, CONTRACT_START, block.lines[CONTRACT_START]) if start else None
+        )
+        if self.month is not None:
+            self._not_after_month(block, CONTRACT_START)
+
+    def _payment(self, block: Block) -> None:
+        when = self._date(block, PAYMENT_DATE)
+        if when is not None and not self.month <= when <= month_end(self.month):
+            self._report(rules.PAYMENT_OUTSIDE_MONTH, block, PAYMENT_DATE)
+
+    def _event(self, block: Block, field_id: str) -> None:
+        when = self._date(block, field_id)
+        if when is None:
+            return
+        if when > month_end(self.month):
+            self._report(rules.EVENT_AFTER_MONTH, block, field_id)
+        elif when < self.month:
+            self._report(rules.EVENT_BEFORE_MONTH, block, field_id)
+        if block.block_id == "S21.G00.62" and self.contract_start is not None:
+            start, start_field, start_line = self.contract_start
+            if when < start:
+                self._reversed(block, field_id, start_field, start, start_line)
+
+    def _not_after_month(self, block: Block, field_id: str) -> None:
+        when = self._date(block, field_id)
+        if when is not None and when > month_end(self.month):
+            self._report(rules.EVENT_AFTER_MONTH, block, field_id)
+
+    def _in_order(self, block: Block, earlier_field: str, later_field: str) -> None:
+        earlier, later = self._date(block, earlier_field), self._date(block, later_field)
+        if earlier is not None and later is not None and later < earlier:
+            self._reversed(block, later_field, earlier_field, earlier, block.lines[earlier_field])
+
+    def _reversed(
+        self, block: Block, field_id: str, other_field: str, other: date, other_line: int
+    ) -> None:
+        self.out.append(
+            rules.DATES_REVERSED.at(
+                block.lines[field_id],
+                field_id,
+                value=block.values[field_id],
+                label=self._label(field_id),
+                other=f"{other:%d%m%Y}",
+                other_field=other_field,
+                other_label=self._label(other_field),
+                other_line=other_line,
+            )
+        )
+
+    def _report(self, rule: rules.Rule, block: Block, field_id: str) -> None:
+        self.out.append(
+            rule.at(
+                block.lines[field_id],
+                field_id,
+                value=block.values[field_id],
+                label=self._label(field_id),
+                month=self.month.strftime("%m/%Y"),
+            )
+        )
+
+    def _label(self, field_id: str) -> str:
+        spec = self.norm.fields.get(field_id)
+        return spec.label if spec else field_id
+
+    @staticmethod
+    def _date(block: Block, field_id: str) -> date | None:
+        text = block.values.get(field_id)
+        if text is None:
+            return None
+        try:
+            return parse_date(text)
+        except ValueError:
+            return None  # reported by the value checks
