@@ -1,9 +1,11 @@
 """Deposits of DSN files and what their returns make of them: states, control rows, reconciling.
 
-A deposit goes through the states of :class:`DepositState`; the control table shows the four of
-the M2M help page (:class:`ControlState`): accepted, anomalies to check, rejected (blocking),
-not deposited M2M. The state after the deposit is read from the returns: the bilan (nature 11,
-BAN or CCO) decides, an AER (nature 44) is noted for end-of-contract signals.
+A deposit goes through the states of :class:`DepositState`; the control table shows the four
+final ones of the M2M help page (:class:`ControlState`): accepted, anomalies to check, rejected
+(blocking), not deposited M2M; and two that are not final: waiting for the returns (sent, or
+maybe sent, with no bilan yet) and not deposited (never received, sent again). The state after
+the deposit is read from the returns: the bilan (nature 11, BAN or CCO) decides, an AER
+(nature 44) is noted for end-of-contract signals.
 
 Reconciling answers "did this deposit arrive?" after a cut, a 5xx or a crash around the POST,
 from the platform's listing and the bilans, before anything is sent again (nothing lost,
@@ -48,21 +50,27 @@ class DepositState(StrEnum):
 
 
 class ControlState(StrEnum):
-    """The four icons of the deposit control table."""
+    """The icons of the deposit control table: the screen's four final ones, and two more."""
 
     ACCEPTED = "accepted"
     TO_CHECK = "to_check"
     REJECTED = "rejected"
     NOT_DEPOSITED_M2M = "not_deposited_m2m"
     NOT_DEPOSITED = "not_deposited"  # not (yet) received by the platform: sent again
+    WAITING = "waiting"  # sent, or maybe sent: its bilan has not come yet
+
+    @property
+    def final(self) -> bool:
+        """One of the screen's four: nothing more will come from the platform on its own."""
+        return self not in (ControlState.NOT_DEPOSITED, ControlState.WAITING)
 
 
 CONTROL_STATE_OF: dict[DepositState, ControlState] = {
     DepositState.ACCEPTED: ControlState.ACCEPTED,
     DepositState.ANOMALIES: ControlState.TO_CHECK,
-    DepositState.DEPOSITED: ControlState.TO_CHECK,
-    DepositState.SENDING: ControlState.TO_CHECK,
-    DepositState.UNKNOWN: ControlState.TO_CHECK,
+    DepositState.DEPOSITED: ControlState.WAITING,
+    DepositState.SENDING: ControlState.WAITING,
+    DepositState.UNKNOWN: ControlState.WAITING,
     DepositState.BLOCKED: ControlState.REJECTED,
     DepositState.REFUSED: ControlState.REJECTED,
     DepositState.REJECTED: ControlState.REJECTED,
@@ -76,6 +84,7 @@ CONTROL_LABELS: dict[ControlState, str] = {
     ControlState.REJECTED: "Refusée / erreur bloquante",
     ControlState.NOT_DEPOSITED_M2M: "Non déposée en M2M",
     ControlState.NOT_DEPOSITED: "Non déposée",
+    ControlState.WAITING: "En attente des comptes-rendus",
 }
 
 MESSAGE_ACCEPTED = "La DSN a été acceptée"

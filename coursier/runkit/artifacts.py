@@ -37,11 +37,18 @@ def publish_table(key: str, rows: Iterable[Mapping[str, Any]], description: str)
     )
 
 
-def publish_summary(key: str, title: str, lines: Iterable[str], states: Counter[str]) -> None:
-    """A short markdown summary of a run: counts by state, then one line per item."""
+def publish_summary(
+    key: str, title: str, lines: Iterable[str], states: Counter[str], todo: Iterable[str] = ()
+) -> None:
+    """A short markdown summary of a run: counts by state, what people must do (``todo``, when
+    anything), then one line per item."""
     counts = ", ".join(f"{count} {state}" for state, count in sorted(states.items()))
+    steps = "".join(f"- {line}\n" for line in todo)
+    todo_section = f"## À faire\n\n{steps}\n" if steps else ""
     body = "\n".join(f"- {line}" for line in lines)
-    create_markdown_artifact(key=artifact_key(key), markdown=f"# {title}\n\n{counts}\n\n{body}\n")
+    create_markdown_artifact(
+        key=artifact_key(key), markdown=f"# {title}\n\n{counts}\n\n{todo_section}{body}\n"
+    )
 
 
 class Progress:

@@ -8,15 +8,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
-from coursier.models.deposits import AER_NATURE, DepositState
+from coursier.models.control import ControlRow, declarations
+from coursier.models.control import control_rows as control_view
+from coursier.models.deposits import AER_NATURE, CONTROL_STATE_OF, ControlState, DepositState
 from coursier.store.dialects import insert_for, insert_new
 from coursier.store.ledger_tables import Deposit, ReturnCursor, StoredReturn
 from coursier.store.tables import utcnow
 
 IN_FLIGHT = [s.value for s in DepositState if s.in_flight]
+#: Ids per ``IN (…)`` query: well under the bound parameters SQLite and PostgreSQL take.
+IN_BATCH = 500
 
 
 def find_deposit(session: Session, dossier: str, file_sha256: str) -> Deposit | None:
@@ -98,10 +102,12 @@ def control_rows(
     natures: Iterable[str] | None = None,
     only_blocking: bool = False,
 ) -> list[Deposit]:
-    """The rows of the deposit control table, filtered as on the control screen.
+    """The files of the deposit control table in the order they were filed, filtered as on the
+    control screen.
 
-    ``start``/``end`` bound the declared month; ``only_blocking`` keeps the deposits refused
-    or stopped by a blocking error.
+    ``start``/``end`` bound the declared month; ``only_blocking`` keeps the declarations whose
+    latest file was refused or stopped by a blocking error (what is still to fix), with their
+    earlier files.
     """
     query = select(Deposit).order_by(Deposit.dossier, Deposit.created_at, Deposit.id)
     if dossier:
@@ -112,9 +118,57 @@ def control_rows(
         query = query.where(Deposit.month <= end)
     if natures:
         query = query.where(Deposit.nature.in_(list(natures)))
-    if only_blocking:
-        blocking = [DepositState.BLOCKED, DepositState.REFUSED, DepositState.REJECTED]
-        query = query.where(Deposit.state.in_([s.value for s in blocking]))
+    files = list(session.scalars(query))
+    if not only_blocking:
+        return files
+    still_to_fix = [
+        declaration
+        for declaration in declarations(files)
+        if CONTROL_STATE_OF[DepositState(declaration[-1].state)] is ControlState.REJECTED
+    ]
+    kept = {id(deposit) for declaration in still_to_fix for deposit in declaration}
+    return [deposit for deposit in files if id(deposit) in kept]
+
+
+def control_table(session: Session, **filters: Any) -> list[ControlRow]:
+    """The deposit control table with each file's detail; ``filters`` as :func:`control_rows`."""
+    files = control_rows(session, **filters)
+    return control_view(files, returns_by_deposit(session, (f.id for f in files)))
+
+
+def returns_by_deposit(
+    session: Session, deposit_ids: Iterable[int]
+) -> dict[int, list[StoredReturn]]:
+    """deposit id → its stored returns, oldest first, for the detail of these deposits."""
+    wanted = list(deposit_ids)
+    found: dict[int, list[StoredReturn]] = {deposit_id: [] for deposit_id in wanted}
+    for start in range(0, len(wanted), IN_BATCH):
+        query = (
+            select(StoredReturn)
+            .where(StoredReturn.deposit_id.in_(wanted[start : start + IN_BATCH]))
+            .order_by(StoredReturn.published_at, StoredReturn.id)
+        )
+        for stored in session.scalars(query):
+            found[stored.deposit_id].append(stored)
+    return found
+
+
+def deposits_named(session: Session, name: str, dossier: str | None = None) -> list[Deposit]:
+    """The files a person names by their idflux, file name, path or sha256, oldest first."""
+    query = (
+        select(Deposit)
+        .where(
+            or_(
+                Deposit.idflux == name,
+                Deposit.file_name == name,
+                Deposit.file_path == name,
+                Deposit.file_sha256 == name.lower(),
+            )
+        )
+        .order_by(Deposit.dossier, Deposit.created_at, Deposit.id)
+    )
+    if dossier:
+        query = query.where(Deposit.dossier == dossier)
     return list(session.scalars(query))
 
 

@@ -48,8 +48,11 @@ def as_test_file(records):
 
 
 def states(world, dossier):
+    """Each file's row, whether it is its declaration's latest or in its history."""
     with open_store(world.effective_database_url()) as store:
-        return {row.file: row for row in dossier_control_rows(store, dossier)}
+        return {
+            file.file: file for row in dossier_control_rows(store, dossier) for file in row.files
+        }
 
 
 def test_the_four_final_states(world, tmp_path, sandbox):
@@ -174,7 +177,7 @@ def test_malformed_returns_leave_the_deposit_for_the_returns_control(world, tmp_
     platform.faults.set(Fault(route="lister-retours-flux", kind=FaultKind.MALFORMED))
     state = deposit(BAKERY.code, [path])
     assert state.is_completed()  # deposited; its returns could not be read yet
-    assert states(world, BAKERY.code)["dsn.dsn"].state is ControlState.TO_CHECK
+    assert states(world, BAKERY.code)["dsn.dsn"].state is ControlState.WAITING
     platform.faults.clear()
     assert dsn_returns(operator=OPERATOR, return_state=True).is_completed()
     assert states(world, BAKERY.code)["dsn.dsn"].state is ControlState.ACCEPTED

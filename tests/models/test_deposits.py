@@ -167,6 +167,7 @@ class FakeDeposit:
             id=1,
             dossier="CCH001",
             file_name="dsn.txt",
+            siret="73282932000074",
             nature="04",
             declaration_type="01",
             month=date(2026, 10, 1),
@@ -178,6 +179,7 @@ class FakeDeposit:
             aer_available=False,
             message="La DSN a été acceptée",
             idflux="F1",
+            anomalies=[],
         )
         self.__dict__.update({**defaults, **values})
 

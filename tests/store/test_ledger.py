@@ -14,11 +14,14 @@ from coursier.store.ledger import (
     add_deposit,
     add_new_return,
     control_rows,
+    control_table,
+    deposits_named,
     find_deposit,
     known_idflux,
     listed_until,
     open_deposits,
     return_facts,
+    returns_by_deposit,
     returns_of,
     set_listed_until,
     store_return,
@@ -134,6 +137,44 @@ def test_control_rows_filters(store):
         assert [d.nature for d in control_rows(session, natures=["07"])] == ["07"]
         october = control_rows(session, start=date(2026, 10, 1), end=date(2026, 10, 31))
         assert {d.month for d in october} == {date(2026, 10, 1)}
+
+
+def test_only_blocking_lists_what_is_still_to_fix(store):
+    """A blocked file corrected since is fixed: its declaration leaves the blocking list."""
+    with store.begin() as session:
+        deposit(session, sha="1" * 64, file_name="v1.dsn", state="blocked")
+        deposit(session, sha="2" * 64, file_name="v2.dsn", state="accepted")
+        deposit(session, sha="3" * 64, file_name="fctu.dsn", state="rejected", nature="07")
+        deposit(session, sha="4" * 64, file_name="fctu-2.dsn", state="blocked", nature="07")
+    with store.read() as session:
+        blocking = control_rows(session, only_blocking=True)
+        assert [d.file_name for d in blocking] == ["fctu.dsn", "fctu-2.dsn"]
+        [monthly, fctu] = control_table(session)
+        assert (monthly.file, [f.file for f in monthly.history]) == ("v2.dsn", ["v1.dsn"])
+        assert (fctu.file, fctu.state_label) == ("fctu-2.dsn", "Refusée / erreur bloquante")
+
+
+def test_the_detail_reads_each_files_returns(store):
+    with store.begin() as session:
+        owner = deposit(session, state="anomalies", idflux="F1", file_path="/inbox/a/dsn.txt")
+        other = deposit(session, sha="b" * 64, state="blocked", month=date(2026, 9, 1))
+        args = dict(platform="net-entreprises", idflux="F1", deposit_id=owner.id, status="OK")
+        add_new_return(session, **args, nature="10", return_id="R1", content=b"<aee/>")
+        add_new_return(session, **args, nature="11", return_id="R2", content=b"<ban/>")
+    with store.read() as session:
+        found = returns_by_deposit(session, [owner.id, other.id])
+        assert [r.nature for r in found[owner.id]] == ["10", "11"]
+        assert found[other.id] == []
+        [with_returns, blocked] = control_table(session, dossier="CCH001")
+        assert [(r.nature, r.readable) for r in with_returns.returns] == [
+            ("10", "non"),  # not a return: said unreadable, not raised
+            ("11", "non"),
+        ]
+        assert (blocked.deposit_id, blocked.returns) == (other.id, [])
+        for name in ("F1", "/inbox/a/dsn.txt", "A" * 64):
+            assert [d.id for d in deposits_named(session, name)] == [owner.id]
+        assert [d.id for d in deposits_named(session, "dsn.txt")] == [owner.id, other.id]
+        assert deposits_named(session, "dsn.txt", dossier="OTHER") == []
 
 
 def test_listing_cursor(store):
