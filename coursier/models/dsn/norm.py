@@ -2,7 +2,8 @@
 
 The yearly norms ship as YAML beside this module (``norms/norm-P26V01.yaml``, …, Apache-2.0, see
 ``norms/LICENSE``). A file names its norm in ``S10.G00.00.006``; :func:`load_norm` reads one
-version once and caches it.
+version once and caches it. The norm of lots (``norm-V01R02-lot.yaml``, the envelope a payroll
+suite puts around several DSN) has the same shape without natures: :func:`load_lot_norm`.
 
 The YAML's ``minOccurs`` values are all 1 and are not reliable (PROTOCOLS.md §2): only the
 tree shape and ``maxOccurs`` are used here; what is mandatory is decided in ``checks``.
@@ -21,6 +22,8 @@ try:  # the C loader reads the 230 kB norm about ten times faster
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _Loader
+
+from coursier.models.dsn.lots import LOT_NORM_VERSION
 
 _NORM_FILE = re.compile(r"^norm-(P\d{2}V\d{2})\.yaml$")
 
@@ -97,9 +100,18 @@ def load_norm(version: str) -> Norm:
     """Read a norm version from its YAML; :class:`UnknownNormVersion` if none ships."""
     if version not in known_versions():
         raise UnknownNormVersion(version)
-    text = files(__package__).joinpath("norms").joinpath(f"norm-{version}.yaml").read_text("utf-8")
-    data = yaml.load(text, Loader=_Loader)
-    return _build_norm(version, data)
+    return _build_norm(version, _read(f"norm-{version}.yaml"))
+
+
+@cache
+def load_lot_norm() -> Norm:
+    """The norm of lot envelopes: its blocks (S05, S06, S96, S95) in ``envelope``, no natures."""
+    return _build_norm(LOT_NORM_VERSION, _read(f"norm-{LOT_NORM_VERSION}-lot.yaml"))
+
+
+def _read(name: str) -> dict:
+    text = files(__package__).joinpath("norms").joinpath(name).read_text("utf-8")
+    return yaml.load(text, Loader=_Loader)
 
 
 def latest_norm() -> Norm:
@@ -122,11 +134,11 @@ def _build_norm(version: str, data: dict) -> Norm:
                 options={str(k): str(v) for k, v in (spec.get("options") or {}).items()},
             )
     envelope = _places(data["dsnEnvelope"], ROOT)
+    declared = data.get("natures") or {}
     natures = {
-        str(code): _places(nature["map"], DECLARATION_BLOCK)
-        for code, nature in data["natures"].items()
+        str(code): _places(nature["map"], DECLARATION_BLOCK) for code, nature in declared.items()
     }
-    nature_labels = {str(code): nature["label"] for code, nature in data["natures"].items()}
+    nature_labels = {str(code): nature["label"] for code, nature in declared.items()}
     return Norm(version, fields, labels, envelope, natures, nature_labels)
 
 

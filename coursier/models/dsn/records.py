@@ -175,6 +175,39 @@ class Totals(Record):
 
 
 @dataclass(slots=True)
+class LotHeader(Record):
+    """``S05.G51.00``, the first block of a lot (norme de lot V01R02, see ``lots``)."""
+
+    BLOCK: ClassVar[str] = "S05.G51.00"
+    norm_version: str | None = dsn("001")
+    number: str | None = dsn("002")
+    lot_type: str | None = dsn("003")
+    created_on: date | None = dsn("004", date)
+    created_at: str | None = dsn("005")  # HHMMSS
+    group_count: int | None = dsn("006", int)
+
+
+@dataclass(slots=True)
+class GroupHeader(Record):
+    BLOCK: ClassVar[str] = "S06.G51.00"
+    code: str | None = dsn("001")
+
+
+@dataclass(slots=True)
+class GroupEnd(Record):
+    BLOCK: ClassVar[str] = "S96.G51.00"
+    marker: str | None = dsn("001")
+    declaration_count: int | None = dsn("002", int)  # the DSN of the group
+
+
+@dataclass(slots=True)
+class LotEnd(Record):
+    BLOCK: ClassVar[str] = "S95.G51.00"
+    number: str | None = dsn("001")  # the header's, again
+    group_count: int | None = dsn("002", int)
+
+
+@dataclass(slots=True)
 class OtherBlock(Record):
     """A block coursier does not interpret (contributions, bonuses, …), kept verbatim."""
 
@@ -200,6 +233,10 @@ RECORD_TYPES: dict[str, type[Record]] = {
         SickLeave,
         ContractEnd,
         Totals,
+        LotHeader,
+        GroupHeader,
+        GroupEnd,
+        LotEnd,
     )
 }
 

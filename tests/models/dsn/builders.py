@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from coursier.models.dsn import samples, writer
 from coursier.models.dsn.checks import CheckReport
@@ -12,7 +12,7 @@ OCTOBER = date(2026, 10, 1)
 
 
 def monthly(employees: int = 2) -> list[str]:
-    return list(writer.write(samples.monthly_dsn(EMPLOYER, OCTOBER, employees, seed=7)))
+    return list(writer.write(monthly_records(employees)))
 
 
 def sick_leave() -> list[str]:
@@ -52,3 +52,36 @@ def only(report: CheckReport, code: str):
     found = [a for a in report.anomalies if a.code == code]
     assert found, f"no {code} in {codes(report)}"
     return found
+
+
+LOT_NUMBER = "0000000042"
+OTHER = samples.Employer.from_seed(41287553, "SAS LES TILLEULS")
+
+
+def lot_groups() -> list[writer.LotGroup]:
+    """Two groups: a monthly DSN and a sick-leave signal, then an end-of-contract signal."""
+    return [
+        writer.LotGroup("G1", [monthly_records(1), sick_leave_records()]),
+        writer.LotGroup("G2", [samples.end_of_contract_signal(OTHER, date(2026, 10, 30))]),
+    ]
+
+
+def monthly_records(employees: int = 2):
+    return samples.monthly_dsn(EMPLOYER, OCTOBER, employees, seed=7)
+
+
+def sick_leave_records():
+    return samples.sick_leave_signal(OTHER, date(2026, 10, 12), seed=3)
+
+
+def lot(groups: list[writer.LotGroup] | None = None) -> list[str]:
+    """The lines of a lot of three DSN in two groups (or of ``groups``)."""
+    return list(
+        writer.write_lot(
+            lot_groups() if groups is None else groups, LOT_NUMBER, datetime(2026, 11, 5, 8, 30)
+        )
+    )
+
+
+def encoded(lines: list[str], newline: str = "\n") -> bytes:
+    return "".join(line + newline for line in lines).encode("iso-8859-1")

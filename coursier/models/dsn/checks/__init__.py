@@ -8,5 +8,15 @@ blocking anomaly remains.
 
 from coursier.models.dsn.checks.anomalies import Anomaly, Severity
 from coursier.models.dsn.checks.checker import CheckReport, check_lines, check_stream
+from coursier.models.dsn.checks.lot import DeclarationCheck, LotReport, check_document
 
-__all__ = ["Anomaly", "CheckReport", "Severity", "check_lines", "check_stream"]
+__all__ = [
+    "Anomaly",
+    "CheckReport",
+    "DeclarationCheck",
+    "LotReport",
+    "Severity",
+    "check_document",
+    "check_lines",
+    "check_stream",
+]

@@ -127,7 +127,7 @@ def check_items(items: Iterator[Line | MalformedLine]) -> CheckReport:
     report = CheckReport()
     norm = _choose_norm(prologue, report)
     _FileCheck(norm, report).run(chain(prologue, items))
-    report.anomalies.sort(key=_in_file_order)
+    report.anomalies.sort(key=in_file_order)
     return report
 
 
@@ -136,7 +136,7 @@ def field_on(item: Line | MalformedLine) -> str | None:
     return item.field_id if type(item) is Line else field_at_start(item.text)
 
 
-def _in_file_order(anomaly: Anomaly) -> tuple[bool, int]:
+def in_file_order(anomaly: Anomaly) -> tuple[bool, int]:
     """Anomalies by line; whole-file ones (no line) last. The sort is stable within a line."""
     return (anomaly.line is None, anomaly.line or 0)
 
