@@ -1,27 +1,43 @@
-"""``coursier dsn control``: the deposit control table, filtered like the control screen."""
+"""``coursier dsn control``: the deposit control table, filtered like the control screen.
+
+One row per declaration (its latest file); ``--detail`` adds, under the table, each row's
+returns, anomalies and earlier files; ``--json`` carries all of it.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from coursier.deployments.control_detail_cli import print_detail
+from coursier.deployments.dossier_codes import check_dossiers
 from coursier.deployments.terminal import console
-from coursier.models.control import ControlRow, control_rows
+from coursier.models.control import ControlRow
+from coursier.models.deposits import ControlState
 
 if TYPE_CHECKING:
+    from prefect.states import State
+
     from coursier.settings import CoursierSettings
 
 STATE_STYLES = {
-    "accepted": "green",
-    "to_check": "yellow",
-    "rejected": "red",
-    "not_deposited_m2m": "dim",
+    ControlState.ACCEPTED: "green",
+    ControlState.TO_CHECK: "yellow",
+    ControlState.REJECTED: "red",
+    ControlState.NOT_DEPOSITED_M2M: "dim",
+    ControlState.NOT_DEPOSITED: "magenta",
+    ControlState.WAITING: "cyan",
 }
+#: How a run's end becomes the command's exit code: completed, partial, failed.
+RUN_EXIT_OK, RUN_EXIT_PARTIAL, RUN_EXIT_FAILED = 0, 1, 2
+_CODE = re.compile(r"\d{1,2}")
 
 
 def parse_month(text: str | None, option: str) -> date | None:
@@ -36,6 +52,28 @@ def parse_month(text: str | None, option: str) -> date | None:
         raise typer.BadParameter(message, param_hint=option) from None
 
 
+def parse_natures(texts: list[str] | None) -> list[str] | None:
+    """``4`` or ``04`` → ``04``; a nature the norm does not know is a clear error.
+
+    A stand-in for the shared nature/type parser the DSN models are getting.
+    """
+    if not texts:
+        return None
+    from coursier.models.dsn.norm import latest_norm
+
+    labels = latest_norm().nature_labels
+    codes = []
+    for text in texts:
+        code = text.strip().zfill(2) if _CODE.fullmatch(text.strip()) else text
+        if code not in labels:
+            known = ", ".join(sorted(labels))
+            raise typer.BadParameter(
+                f"nature {text!r} inconnue : une de {known}", param_hint="--nature"
+            )
+        codes.append(code)
+    return codes
+
+
 def load_rows(
     *,
     dossier: str | None = None,
@@ -48,19 +86,17 @@ def load_rows(
     # Here, not at the top: `coursier dsn check` imports this module and needs no store.
     from coursier.settings import CoursierSettings
     from coursier.store import open_store
-    from coursier.store.ledger import control_rows as ledger_rows
+    from coursier.store.ledger import control_table
 
     settings = settings or CoursierSettings()
     with open_store(settings.effective_database_url()) as store, store.read() as session:
-        return control_rows(
-            ledger_rows(
-                session,
-                dossier=dossier,
-                start=start,
-                end=end,
-                natures=natures,
-                only_blocking=only_blocking,
-            )
+        return control_table(
+            session,
+            dossier=dossier,
+            start=start,
+            end=end,
+            natures=natures,
+            only_blocking=only_blocking,
         )
 
 
@@ -70,14 +106,24 @@ def print_rows(console: Console, rows: list[ControlRow]) -> None:
         return
     table = Table(title="Contrôle des DSN", show_lines=False)
     headings = list(rows[0].as_table_row())
-    for heading in headings:
-        table.add_column(heading, overflow="fold")
+    for heading in headings:  # the state is read at a glance: never folded
+        table.add_column(heading, overflow="fold", no_wrap=heading == "Etat")
     for row in rows:
-        cells = [str(value) for value in row.as_table_row().values()]
-        style = STATE_STYLES[row.state.value]
-        cells[headings.index("Etat")] = f"[{style}]{cells[headings.index('Etat')]}[/]"
+        # File names and messages are the user's and the platform's text: never markup.
+        cells = [Text(str(value)) for value in row.as_table_row().values()]
+        cells[headings.index("Etat")].stylize(STATE_STYLES[row.state])
         table.add_row(*cells)
     console.print(table)
+
+
+def show_run_end(state: State, dossier: str | None) -> None:
+    """Show the control table after a run; exit 0 completed, 1 partial, 2 failed."""
+    shown = console()
+    print_rows(shown, load_rows(dossier=dossier))
+    shown.print(Text(f"\n{state.name} : {state.message or ''}"))
+    if state.is_failed():
+        raise typer.Exit(RUN_EXIT_FAILED)
+    raise typer.Exit(RUN_EXIT_PARTIAL if state.name == "Partial" else RUN_EXIT_OK)
 
 
 def control(
@@ -87,24 +133,39 @@ def control(
     ] = None,
     end: Annotated[str | None, typer.Option("--to", help="Dernier mois déclaré, AAAA-MM.")] = None,
     nature: Annotated[
-        list[str] | None, typer.Option(help="Nature(s) : 01, 04, 07… (répétable).")
+        list[str] | None, typer.Option(help="Nature(s) : 01 ou 1, 04, 07… (répétable).")
     ] = None,
     only_blocking: Annotated[
-        bool, typer.Option("--only-blocking", help="Seulement les dépôts en erreur bloquante.")
+        bool,
+        typer.Option("--only-blocking", help="Seulement les déclarations encore à corriger."),
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Un tableau JSON, seul.")] = False,
+    detail: Annotated[
+        bool,
+        typer.Option(
+            "--detail", help="Sous le tableau : comptes-rendus, anomalies, fichiers précédents."
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Un tableau JSON, seul, détail compris.")
+    ] = False,
 ) -> None:
-    """Tableau de contrôle des dépôts : nature, période, date de dépôt, état, message."""
+    """Tableau de contrôle : une ligne par déclaration (son dernier fichier), état, message."""
+    if dossier is not None:
+        check_dossiers([dossier], "--dossier")
     rows = load_rows(
         dossier=dossier,
         start=parse_month(start, "--from"),
         end=parse_month(end, "--to"),
-        natures=nature,
+        natures=parse_natures(nature),
         only_blocking=only_blocking,
     )
     if as_json:
         typer.echo(
             json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2)
         )
-    else:
-        print_rows(console(), rows)
+        return
+    shown = console()
+    print_rows(shown, rows)
+    if detail:
+        for row in rows:
+            print_detail(shown, row)

@@ -16,7 +16,9 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from coursier.deployments.control_cli import control, load_rows, print_rows
+from coursier.deployments import returns_cli
+from coursier.deployments.control_cli import control, show_run_end
+from coursier.deployments.dossier_codes import check_dossiers
 from coursier.deployments.dsn_report import print_check_report
 from coursier.deployments.terminal import console as new_console
 from coursier.models.dsn.checks import CheckReport, check_stream
@@ -99,7 +101,7 @@ def deposit(
     ] = 2.0,
 ) -> None:
     """Dépôt M2M : autocontrôle, dépôt des fichiers sans erreur bloquante, suivi des retours."""
-    _check_dossiers([dossier])
+    check_dossiers([dossier])
     for path in files or []:
         if (error := check_file(path).error) is not None:  # before the flow, not inside it
             raise typer.BadParameter(f"{path} : {error}", param_hint="FILES")
@@ -119,43 +121,7 @@ def deposit(
             follow_returns_minutes=follow_minutes,
             return_state=True,
         )
-    _end(state, dossier)
+    show_run_end(state, dossier)
 
 
-@app.command("returns")
-def returns(
-    dossier: Annotated[list[str] | None, typer.Option(help="Dossier(s) ; tous par défaut.")] = None,
-) -> None:
-    """Contrôle des retours de tous les dépôts en cours ; AER rangées par dossier et mois."""
-    _check_dossiers(dossier or [])
-    from coursier.flows.dsn_returns import dsn_returns
-    from coursier.tasks.prefect_guards import flow_heartbeats
-
-    with flow_heartbeats():
-        state = dsn_returns(dossiers=dossier, return_state=True)
-    _end(state, None)
-
-
-def _check_dossiers(codes: list[str]) -> None:
-    """Each code names a dossier of the portfolio: said here rather than by a failed run."""
-    from coursier.settings import CoursierSettings
-    from coursier.store import get_dossier, open_store
-
-    with open_store(CoursierSettings().effective_database_url()) as store, store.begin() as s:
-        unknown = [code for code in codes if get_dossier(s, code) is None]
-    if unknown:
-        raise typer.BadParameter(
-            f"dossier {', '.join(map(repr, unknown))} inconnu : vérifiez son code "
-            "(`coursier portfolio list`) ou importez le portefeuille",
-            param_hint="DOSSIER",
-        )
-
-
-def _end(state, dossier: str | None) -> None:
-    """Show the control table after a run; exit 0 completed, 1 partial, 2 failed."""
-    console = new_console()
-    print_rows(console, load_rows(dossier=dossier))
-    console.print(f"\n{state.name} : {state.message or ''}")
-    if state.is_failed():
-        raise typer.Exit(EXIT_UNREADABLE)
-    raise typer.Exit(EXIT_BLOCKING if state.name == "Partial" else EXIT_OK)
+app.add_typer(returns_cli.app, name="returns")

@@ -29,7 +29,7 @@ from tests.models.portfolio.samples import CSV
 runner = CliRunner()
 ENGLISH = ("Error", "Usage:", "Invalid value", "No such", "Missing", "does not exist", "Try '")
 #: Where a listing filters on a value, an unknown one lists nothing: that is no error.
-FILTERS = {("audit", "dossier"), ("audit", "flow"), ("dsn control", "dossier")}
+FILTERS = {("audit", "dossier"), ("audit", "flow")}
 #: A value for each required parameter, so that the bad one is the only one.
 GOOD = {
     "scope": "dossier",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
@@ -27,6 +28,8 @@ from tests.flows.test_dsn_deposit import deposit, without_contract_number
 from tests.flows.world import BAKERY, BUREAU, GARAGE_OWN, OCTOBER, OPERATOR, write
 
 runner = CliRunner()
+#: The blocked file's month: another declaration than the good file's (one row each).
+SEPTEMBER = date(2026, 9, 1)
 
 
 def month_with_a_blocked_file(tmp_path):
@@ -34,7 +37,7 @@ def month_with_a_blocked_file(tmp_path):
     bad = write(
         tmp_path,
         "bloque.dsn",
-        without_contract_number(samples.monthly_dsn(BAKERY.employer, OCTOBER, 1)),
+        without_contract_number(samples.monthly_dsn(BAKERY.employer, SEPTEMBER, 1)),
     )
     return good, bad, deposit(BAKERY.code, [good, bad])
 
@@ -72,7 +75,7 @@ def test_audit_as_json_and_csv(world, tmp_path, sandbox):
 
 def test_rerun_command_redoes_the_failed_files(world, tmp_path, sandbox):
     _good, _bad, first = month_with_a_blocked_file(tmp_path)
-    write(tmp_path, "bloque.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 1, seed=8))
+    write(tmp_path, "bloque.dsn", samples.monthly_dsn(BAKERY.employer, SEPTEMBER, 1, seed=8))
     result = runner.invoke(app, ["rerun", str(first.state_details.flow_run_id)])
     assert result.exit_code == 0, result.output
     assert "dsn-deposit : Completed" in result.output
@@ -152,7 +155,7 @@ def test_retry_failed_of_last_redoes_the_last_runs_failures_then_has_nothing_to_
     world, tmp_path, sandbox
 ):
     month_with_a_blocked_file(tmp_path)
-    write(tmp_path, "bloque.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 1, seed=8))
+    write(tmp_path, "bloque.dsn", samples.monthly_dsn(BAKERY.employer, SEPTEMBER, 1, seed=8))
     retried = deposit(BAKERY.code, [], retry_failed_of="last")
     assert retried.is_completed(), retried.message
     assert [item.key for item in retried.result().items] == [str(tmp_path / "bloque.dsn")]
