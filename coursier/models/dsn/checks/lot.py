@@ -74,8 +74,12 @@ class LotReport:
     def can_be_deposited(self) -> bool:
         return self.blocking == 0
 
+    def as_dicts(self) -> list[dict[str, object]]:
+        """The JSON objects of ``coursier dsn check --json``: the envelope, then each DSN."""
+        return [self.envelope_dict(), *(item.as_dict() for item in self.declarations)]
+
     def envelope_dict(self) -> dict[str, object]:
-        """The envelope as ``coursier dsn check --json`` gives it: position 0 of the lot."""
+        """The envelope's object: position 0 of the lot, its counts and its own anomalies."""
         blocking = sum(a.is_blocking for a in self.anomalies)
         return {
             "lot": LotPlace(self.number, None, 0).as_dict(),
