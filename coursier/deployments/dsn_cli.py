@@ -2,7 +2,10 @@
 
 ``coursier dsn check FILE... [--json]`` is a stable contract: exit 0 when no file has a blocking
 anomaly, 1 when one has, 2 when a file cannot be read; with ``--json`` standard output carries
-only a JSON array, one object per file.
+only a JSON array, one object per file. A lot yields one object for its envelope, with ``lot``
+``{"number", "group": null, "position": 0}`` and its groups, DSN count and envelope anomalies,
+then one object per DSN it holds, with ``lot`` ``{"number", "group", "position"}`` (from 1),
+``first_line`` and every line counted in the lot file.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from rich.text import Text
 from coursier.deployments import returns_cli
 from coursier.deployments.control_cli import control, show_run_end
 from coursier.deployments.dossier_codes import check_dossiers
-from coursier.deployments.dsn_report import print_check_report
+from coursier.deployments.dsn_report import print_check_report, print_lot_report, shown
 from coursier.deployments.terminal import console as new_console
-from coursier.models.dsn.checks import CheckReport, check_stream
+from coursier.models.dsn.checks import CheckReport, LotReport, check_document
+from coursier.models.dsn.errors import UnreadableFile
 
 EXIT_OK, EXIT_BLOCKING, EXIT_UNREADABLE = 0, 1, 2
 
@@ -33,20 +37,26 @@ class FileCheck:
     """The self-check of one file, or why the file could not be read."""
 
     path: Path
-    report: CheckReport | None = None
+    report: CheckReport | LotReport | None = None
     error: str | None = None
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dicts(self) -> list[dict[str, object]]:
+        """The JSON objects of the file: one, or for a lot its envelope and each DSN's."""
+        file = {"file": str(self.path)}
         if self.report is None:
-            return {"file": str(self.path), "error": self.error}
-        return {"file": str(self.path), **self.report.as_dict()}
+            return [{**file, "error": self.error}]
+        if isinstance(self.report, LotReport):
+            return [{**file, **item} for item in self.report.as_dicts()]
+        return [{**file, **self.report.as_dict()}]
 
 
 def check_file(path: Path) -> FileCheck:
     """Self-check one file; an unreadable file is reported, never raised."""
     try:
         with path.open("rb") as stream:
-            return FileCheck(path, report=check_stream(stream))
+            return FileCheck(path, report=check_document(stream))
+    except UnreadableFile as exc:
+        return FileCheck(path, error=str(exc))
     except IsADirectoryError:
         return FileCheck(path, error="c'est un dossier, pas un fichier DSN")
     except FileNotFoundError:
@@ -72,15 +82,20 @@ def check(
         bool, typer.Option("--json", help="Un tableau JSON sur la sortie standard, seul.")
     ] = False,
 ) -> None:
-    """Autocontrôle de fichiers DSN : anomalies bloquantes et non bloquantes, par fichier."""
+    """Autocontrôle de fichiers DSN, ou de lots de DSN : anomalies bloquantes et non bloquantes."""
     checks = [check_file(path) for path in files]
     if as_json:
-        typer.echo(json.dumps([c.as_dict() for c in checks], ensure_ascii=False, indent=2))
+        objects = [item for c in checks for item in c.as_dicts()]
+        typer.echo(json.dumps(objects, ensure_ascii=False, indent=2))
     else:
         console, errors = new_console(), Console(stderr=True, soft_wrap=True)
         for item in checks:
             if item.report is None:
-                errors.print(Text.assemble(("✘ ", "bold red"), f"{item.path} : {item.error}"))
+                errors.print(
+                    Text.assemble(("✘ ", "bold red"), shown(f"{item.path} : {item.error}"))
+                )
+            elif isinstance(item.report, LotReport):
+                print_lot_report(console, str(item.path), item.report)
             else:
                 print_check_report(console, str(item.path), item.report)
     raise typer.Exit(exit_code(checks))

@@ -104,9 +104,14 @@ def test_unreadable_files_exit_2_without_traceback(tmp_path, good, as_json):
         assert "introuvable" in result.output
 
 
-def test_binary_junk_is_an_anomaly_not_a_crash(tmp_path):
+def test_binary_junk_is_unreadable_not_a_crash(tmp_path):
+    """Issue 7: a binary file is unreadable (exit 2, its line named), no more a blocked DSN."""
     path = tmp_path / "image.png"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     result = run("--json", path)
-    assert result.exit_code == 1
-    assert json.loads(result.stdout)[0]["blocking"] >= 1
+    assert result.exit_code == 2
+    [item] = json.loads(result.stdout)
+    assert item == {
+        "file": str(path),
+        "error": "ligne 3: fichier binaire (octet nul) : ce n'est pas un fichier DSN",
+    }
