@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from coursier.models.dsn.lines import ENCODING
+from coursier.models.dsn.lines import ENCODING, Line, tokenize
 
 LOT_NORM_VERSION = "V01R02"
 LOT_HEADER, GROUP_HEADER, GROUP_END, LOT_END = (
@@ -55,6 +55,30 @@ class LotDeclaration:
     data: bytes
 
 
+class LotPlaces:
+    """The places of a lot's declarations, from its well-formed envelope lines in file order:
+    the number is the first S05.G51.00.002, the group the last S06.G51.00.001 not yet closed by
+    an S96 line. Both the cutting and the check of a lot feed one, so that they agree."""
+
+    def __init__(self) -> None:
+        self.number: str | None = None
+        self.group: str | None = None
+        self.count = 0
+
+    def envelope_line(self, field_id: str, value: str) -> None:
+        if field_id == LOT_NUMBER:
+            self.number = value if self.number is None else self.number
+        elif field_id == GROUP_CODE:
+            self.group = value
+        elif field_id.startswith(GROUP_END):
+            self.group = None
+
+    def declaration(self) -> LotPlace:
+        """The place of the declaration that starts now."""
+        self.count += 1
+        return LotPlace(self.number, self.group, self.count)
+
+
 def is_envelope_line(text: str) -> bool:
     """Whether a line (or a field id) belongs to the lot envelope."""
     return text.startswith(ENVELOPE_PREFIXES)
@@ -76,7 +100,7 @@ def split_lot(data: bytes) -> list[LotDeclaration]:
     if not is_lot(head):
         return [LotDeclaration(None, 1, data)]
     found: list[LotDeclaration] = []
-    number = group = None
+    places = LotPlaces()
     start: int | None = None  # where the open declaration begins
     start_line = line = 1
     counted = 0  # ``line`` is the number of the line starting at ``counted``
@@ -84,8 +108,7 @@ def split_lot(data: bytes) -> list[LotDeclaration]:
 
     def close(end: int) -> None:
         if start is not None:
-            place = LotPlace(number, group, len(found) + 1)
-            found.append(LotDeclaration(place, start_line, data[start:end]))
+            found.append(LotDeclaration(places.declaration(), start_line, data[start:end]))
 
     for match in _CUT_LINE.finditer(data):
         begin = match.start()
@@ -99,18 +122,8 @@ def split_lot(data: bytes) -> list[LotDeclaration]:
             continue
         close(begin)
         start, previous_end = None, -1
-        field_id = data[begin : begin + 14].decode(ENCODING)
-        if field_id == LOT_NUMBER:
-            number = _value(data[begin:end_of_line])
-        elif field_id == GROUP_CODE:
-            group = _value(data[begin:end_of_line])
-        elif field_id.startswith(GROUP_END):
-            group = None
+        [item] = tokenize([data[begin:end_of_line].decode(ENCODING)])
+        if type(item) is Line:
+            places.envelope_line(item.field_id, item.value)
     close(len(data))
     return found
-
-
-def _value(line: bytes) -> str:
-    """The value of one raw line, between the comma and its end of line, quotes removed."""
-    value = line.partition(b",")[2].rstrip(b"\r\n").decode(ENCODING)
-    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == "'" else value

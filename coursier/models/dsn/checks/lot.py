@@ -34,6 +34,7 @@ from coursier.models.dsn.lots import (
     LOT_HEADER,
     LOT_NORM_VERSION,
     LotPlace,
+    LotPlaces,
     is_envelope_line,
     is_lot,
 )
@@ -150,10 +151,10 @@ class _EnvelopeCheck:
         self.norm = norm
         self.report = report
         self.out = report.anomalies
+        self.places = LotPlaces()
         self.started = False
         self.header: Block | None = None
         self.group_line: int | None = None  # where the open group starts
-        self.group_code: str | None = None
         self.in_group = 0
         self.ended = False
         self.after_end_reported = False
@@ -170,8 +171,7 @@ class _EnvelopeCheck:
         if self.group_line is None:
             self.out.append(rules.OUTSIDE_GROUP.at(line, "S10.G00.00.001"))
         self.in_group += 1
-        position = len(self.report.declarations) + 1
-        return LotPlace(self.report.number, self.group_code, position)
+        return self.places.declaration()
 
     def lines(self, run: Iterable[Line | MalformedLine]) -> None:
         """Envelope lines, and the lines that stray between them."""
@@ -198,6 +198,9 @@ class _EnvelopeCheck:
 
     def _block(self, block: Block) -> None:
         block_id = block.block_id
+        for field_id, value in block.values.items():
+            self.places.envelope_line(field_id, value)
+        self.report.number = self.places.number
         if not self.started:
             self.started = True
             if block_id != LOT_HEADER:
@@ -227,7 +230,6 @@ class _EnvelopeCheck:
             )
             return
         self.header = block
-        self.report.number = block.get("002")
         version = self.report.norm = block.get("001")
         if version is not None and version != LOT_NORM_VERSION:
             self.out.append(
@@ -244,7 +246,7 @@ class _EnvelopeCheck:
             self.out.append(
                 rules.GROUP_NOT_CLOSED.at(block.first_line, _field_of(block), start=self.group_line)
             )
-        self.group_line, self.group_code, self.in_group = block.first_line, block.get("001"), 0
+        self.group_line, self.in_group = block.first_line, 0
         self.report.groups += 1
 
     def _group_end(self, block: Block) -> None:
@@ -257,14 +259,14 @@ class _EnvelopeCheck:
             )
             return
         self._count(block, "002", self.in_group, rules.WRONG_GROUP_DSN_COUNT)
-        self.group_line = self.group_code = None
+        self.group_line = None
 
     def _end(self, block: Block) -> None:
         if self.group_line is not None:
             self.out.append(
                 rules.GROUP_NOT_CLOSED.at(block.first_line, _field_of(block), start=self.group_line)
             )
-            self.group_line = self.group_code = None
+            self.group_line = None
         recalled, expected = block.get("001"), self.report.number
         if recalled is not None and expected is not None and recalled != expected:
             self.out.append(
