@@ -1,11 +1,13 @@
-"""Self-check speed and memory on a monthly DSN of 20,000 employees.
+"""Self-check speed and memory on a monthly DSN of 20,000 employees, and on a lot of 200 DSN.
 
 Baseline (raw): read the file and split each line into field id and value, nothing else.
-Measured in the same run: the full self-check (``check_stream``) and the typed parser.
-Targets (issue #2): check/raw ratio ≤ 8; peak memory for 20,000 employees under 2× that for
-2,000 (the check streams: memory must not grow with the file).
+Measured in the same run: the full self-check (``check_document``, as ``coursier dsn check``)
+and the typed parser; for the lot, lines/s of the check and of ``split_lot``.
+Targets (issues #2, #7): check/raw ratio ≤ 8 (goal 4); peak memory for 20,000 employees under
+2× that for 2,000, and for a lot of 200 DSN under 2× that for 20 (the check streams: memory
+must grow neither with the file nor with the number of declarations).
 
-    .venv/bin/python bench/dsn_check.py [--employees 20000]
+    .venv/bin/python bench/dsn_check.py [--employees 20000] [--declarations 200]
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
-from coursier.models.dsn import samples, writer
-from coursier.models.dsn.checks import check_stream
+from coursier.models.dsn import lots, samples, writer
+from coursier.models.dsn.checks import check_document
 from coursier.models.dsn.lines import decoded_lines
 from coursier.models.dsn.parser import parse
 
@@ -31,6 +33,23 @@ def write_sample(folder: Path, employees: int) -> Path:
     with path.open("wb") as out:
         for line in writer.write(records):
             out.write(line.encode("iso-8859-1") + b"\r\n")
+    return path
+
+
+def write_lot(folder: Path, declarations: int, employees: int = 20) -> Path:
+    """A lot of ``declarations`` monthly DSN of ``employees`` each, in groups of ten."""
+    path = folder / f"lot-{declarations}.dsn"
+    month = date(2026, 10, 1)
+
+    def dsn(index: int):
+        employer = samples.Employer.from_seed(55203188 + index)
+        return samples.monthly_dsn(employer, month, employees, seed=index)
+
+    groups = [
+        writer.LotGroup(f"G{start // 10 + 1}", [dsn(i) for i in range(start, start + 10)])
+        for start in range(0, declarations, 10)
+    ]
+    path.write_bytes(writer.write_lot_bytes(groups, "0000000001", datetime(2026, 11, 5), "\r\n"))
     return path
 
 
@@ -46,9 +65,13 @@ def raw_split(path: Path) -> int:
 
 def full_check(path: Path) -> int:
     with path.open("rb") as stream:
-        report = check_stream(stream)
+        report = check_document(stream)
     assert report.blocking == 0, report.anomalies[:3]
-    return report.employees
+    return report.blocking
+
+
+def cut_lot(path: Path) -> int:
+    return len(lots.split_lot(path.read_bytes()))
 
 
 def typed_parse(path: Path) -> int:
@@ -77,6 +100,7 @@ def peak_memory(run: Callable[[Path], object], path: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--employees", type=int, default=20_000)
+    parser.add_argument("--declarations", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -97,6 +121,22 @@ def main() -> None:
             f" {big_peak / 1e6:.2f} MB for {args.employees} (x{big_peak / small_peak:.2f})"
         )
         print(f"check/raw ratio: {check / raw:.2f}")
+        lot_figures(Path(folder), args.declarations, args.repeat)
+
+
+def lot_figures(folder: Path, declarations: int, repeat: int) -> None:
+    big, small = write_lot(folder, declarations), write_lot(folder, declarations // 10)
+    lines = raw_split(big)
+    print(f"lot: {declarations} DSN, {lines} lines, {big.stat().st_size / 1e6:.1f} MB")
+    check = best_time(full_check, big, repeat)
+    cut = best_time(cut_lot, big, repeat)
+    print(f"lot check:      {lines / check:,.0f} lines/s ({check:.2f} s)")
+    print(f"lot split:      {lines / cut:,.0f} lines/s ({cut:.3f} s)")
+    small_peak, big_peak = peak_memory(full_check, small), peak_memory(full_check, big)
+    print(
+        f"peak memory, lot check: {small_peak / 1e6:.2f} MB for {declarations // 10} DSN,"
+        f" {big_peak / 1e6:.2f} MB for {declarations} (x{big_peak / small_peak:.2f})"
+    )
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ READ_BOUND = 4 * MAX_LINE_LENGTH
 #: The UTF-8 byte order mark as ISO-8859-1 shows it ("ï»¿"), and UTF-16's two marks.
 UTF8_BOM = "\xef\xbb\xbf"
 UTF16_BOMS = ("\xff\xfe", "\xfe\xff")
+UTF16_BOMS_BYTES = tuple(mark.encode(ENCODING) for mark in UTF16_BOMS)
+CHUNK = 1 << 16
 
 FIELD_ID = re.compile(r"S\d{2}\.G\d{2}\.\d{2}\.\d{3}")
 
@@ -101,24 +103,49 @@ def decoded_lines(stream: BinaryIO) -> io.TextIOWrapper:
 
 
 def read_lines(stream: BinaryIO) -> Iterator[str]:
-    """Decoded lines of a binary DSN stream, each with its end of line, none longer than a bound.
+    """Decoded lines of a binary DSN stream, without their LF, none longer than a bound.
 
     :class:`UnreadableFile` names the line where the bytes stop being DSN text: a NUL byte
     (a binary or UTF-16 file), a UTF-16 byte order mark, a carriage return alone (CR-only
-    endings, which the platform does not take), a line past :data:`READ_BOUND`.
+    endings, which the platform does not take), a line past :data:`READ_BOUND`. The stream is
+    read and judged by chunks, in C (a DSN has a million lines); a bad chunk is searched line
+    by line for what to say.
     """
-    readline = io.TextIOWrapper(stream, encoding=ENCODING, newline="\n").readline
-    number = 0
-    while line := readline(READ_BOUND):
-        number += 1
+    carry = b""  # the start of a line the last chunk cut
+    number = 0  # the lines yielded so far
+    while chunk := stream.read(CHUNK):
+        data = carry + chunk
+        cut = data.rfind(b"\n") + 1
+        text, carry = data[:cut].decode(ENCODING), data[cut:]
+        lines = text.split("\n")
+        lines.pop()  # what follows the last LF: nothing
+        if (
+            "\x00" in text
+            or text.count("\r") != text.count("\r\n")
+            or len(carry) >= READ_BOUND
+            or (lines and max(map(len, lines)) >= READ_BOUND)
+            or (number == 0 and data.startswith(UTF16_BOMS_BYTES))
+        ):
+            refuse_unreadable([*lines, carry.decode(ENCODING)], number)
+        number += len(lines)
+        yield from lines
+    if carry:
+        last = carry.decode(ENCODING)
+        refuse_unreadable([last], number)
+        yield last
+
+
+def refuse_unreadable(lines: list[str], before: int) -> None:
+    """Raise :class:`UnreadableFile` on the first of ``lines`` (which follow line ``before``)
+    that is no DSN text; the test of a chunk is this one's, for all its lines at once."""
+    for number, line in enumerate(lines, start=before + 1):
         if (
             "\x00" in line
-            or "\r" in line[:-2]
-            or (len(line) == READ_BOUND and line[-1] != "\n")
+            or "\r" in line[:-1]
+            or len(line) >= READ_BOUND
             or (number == 1 and line.startswith(UTF16_BOMS))
         ):
             raise UnreadableFile(why_unreadable(line), line=number)
-        yield line
 
 
 def why_unreadable(line: str) -> str:
@@ -132,7 +159,7 @@ def why_unreadable(line: str) -> str:
         )
     if "\x00" in line:
         return "fichier binaire (octet nul) : ce n'est pas un fichier DSN"
-    if "\r" in line[:-2]:
+    if "\r" in line[:-1]:
         return (
             "fins de ligne CR seules : les lignes d'une DSN finissent par LF ou CRLF, "
             "réenregistrez le fichier ainsi"

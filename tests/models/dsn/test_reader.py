@@ -9,7 +9,7 @@ import pytest
 
 from coursier.models.dsn.checks import check_lines, check_stream
 from coursier.models.dsn.errors import ParseError, UnreadableFile
-from coursier.models.dsn.lines import READ_BOUND, read_lines
+from coursier.models.dsn.lines import CHUNK, READ_BOUND, read_lines
 from tests.models.dsn.builders import codes, monthly, only
 
 
@@ -17,8 +17,19 @@ def lines_of(data: bytes) -> list[str]:
     return list(read_lines(io.BytesIO(data)))
 
 
-def test_lf_and_crlf_lines_are_read_with_their_endings():
-    assert lines_of(b"a\nb\r\nc") == ["a\n", "b\r\n", "c"]
+def test_lf_and_crlf_lines_are_read_without_their_lf():
+    assert lines_of(b"a\nb\r\nc") == ["a", "b\r", "c"]
+    assert lines_of(b"a\n\x85b\x1c\n") == ["a", "\x85b\x1c"]  # only LF ends a line
+
+
+def test_lines_across_chunks_are_whole_and_numbered():
+    data = b"".join(b"S21.G00.30.002,'%06d'\r\n" % i for i in range(20_000))
+    assert len(data) > 4 * CHUNK
+    lines = lines_of(data)
+    assert lines == [f"S21.G00.30.002,'{i:06d}'\r" for i in range(20_000)]
+    with pytest.raises(UnreadableFile) as caught:
+        lines_of(data[:-1000] + b"\x00" + data[-1000:])
+    assert caught.value.line == (len(data) - 1000) // len(lines[0].encode() + b"\n") + 1
 
 
 @pytest.mark.parametrize(
