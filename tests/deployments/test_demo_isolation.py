@@ -135,8 +135,8 @@ def assert_the_month_is_shown(world: Path, outputs: list[str]) -> None:
     settings = CoursierSettings(home=world, database_url=f"sqlite:///{world / 'coursier.db'}")
     with open_store(settings.effective_database_url()) as store, store.read() as session:
         rows = control_rows(ledger_rows(session))
-    # "non déposée" (the platform never received it) needs a fault.
-    assert {row.state for row in rows} == set(ControlState) - {ControlState.NOT_DEPOSITED}
+    # "non déposée" (the platform never received it) needs a fault; nothing left waiting.
+    assert {row.state for row in rows} == {state for state in ControlState if state.final}
     assert [row.pdf for row in rows].count(True) == 1
     assert list((settings.aer_folder / "GAR-02" / "2026-10").glob("*.pdf"))
     for text in outputs:
