@@ -7,7 +7,6 @@ returns, anomalies and earlier files; ``--json`` carries all of it.
 from __future__ import annotations
 
 import json
-import re
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
@@ -37,7 +36,6 @@ STATE_STYLES = {
 }
 #: How a run's end becomes the command's exit code: completed, partial, failed.
 RUN_EXIT_OK, RUN_EXIT_PARTIAL, RUN_EXIT_FAILED = 0, 1, 2
-_CODE = re.compile(r"\d{1,2}")
 
 
 def parse_month(text: str | None, option: str) -> date | None:
@@ -53,25 +51,15 @@ def parse_month(text: str | None, option: str) -> date | None:
 
 
 def parse_natures(texts: list[str] | None) -> list[str] | None:
-    """``4`` or ``04`` → ``04``; a nature the norm does not know is a clear error.
-
-    A stand-in for the shared nature/type parser the DSN models are getting.
-    """
+    """``4`` or ``04`` → ``04`` (the DSN models' one parser); an unknown nature is a clear error."""
     if not texts:
         return None
-    from coursier.models.dsn.norm import latest_norm
+    from coursier.models.dsn.codes import UnknownCode, parse_nature
 
-    labels = latest_norm().nature_labels
-    codes = []
-    for text in texts:
-        code = text.strip().zfill(2) if _CODE.fullmatch(text.strip()) else text
-        if code not in labels:
-            known = ", ".join(sorted(labels))
-            raise typer.BadParameter(
-                f"nature {text!r} inconnue : une de {known}", param_hint="--nature"
-            )
-        codes.append(code)
-    return codes
+    try:
+        return [parse_nature(text) for text in texts]
+    except UnknownCode as unknown:
+        raise typer.BadParameter(str(unknown), param_hint="--nature") from None
 
 
 def load_rows(
