@@ -70,18 +70,33 @@ class FileResult:
     deposit_id: int | None = None
     kept: bool = False  # final in an earlier run, left as it was
     skipped: bool = False  # another run holds it: this run did nothing to it
+    item: str = ""  # the run's key for it: its path, "<path>#<rank>" for a lot's declaration
+
+    @property
+    def key(self) -> str:
+        return self.item or self.path
 
     def details(self) -> dict[str, Any]:
         return {"path": self.path, "sha256": self.sha256, "idflux": self.idflux}
 
 
 def unreadable(checked: CheckedFile) -> FileResult:
-    return FileResult(checked.path, checked.name, "", None, checked.error or "", "unreadable-file")
+    return FileResult(
+        checked.path,
+        checked.name,
+        "",
+        None,
+        checked.error or "",
+        "unreadable-file",
+        item=checked.item,
+    )
 
 
 def waiting(checked: CheckedFile, message: str) -> FileResult:
     """A file this run could not send in its time: a look-alike deposit was still unsettled."""
-    return FileResult(checked.path, checked.name, checked.sha256, None, message, "waiting")
+    return FileResult(
+        checked.path, checked.name, checked.sha256, None, message, "waiting", item=checked.item
+    )
 
 
 def held(checked: CheckedFile, claim: Claim) -> FileResult:
@@ -93,6 +108,7 @@ def held(checked: CheckedFile, claim: Claim) -> FileResult:
         f"Déjà en cours de dépôt par l'exécution {claim.holder} : laissé à celle-ci",
         deposit_id=claim.deposit_id,
         skipped=True,
+        item=checked.item,
     )
 
 
@@ -113,7 +129,13 @@ def record_decision(run: Run, dossier: DossierView, checked: CheckedFile, plan: 
                 session.execute(
                     update(Deposit)
                     .where(Deposit.id == row.id, Deposit.state.in_(SENDABLE))
-                    .values(**values, operator=run.operator, flow_run_id=run.flow_run_id)
+                    # This run's self-check: a norm or a check changed since the row was written.
+                    .values(
+                        **values,
+                        anomalies=checked.anomalies,
+                        operator=run.operator,
+                        flow_run_id=run.flow_run_id,
+                    )
                     .execution_options(synchronize_session=False)
                 )
                 session.refresh(row)
@@ -130,6 +152,7 @@ def record_decision(run: Run, dossier: DossierView, checked: CheckedFile, plan: 
             idflux=row.idflux,
             deposit_id=row.id,
             kept=plan.action in KEPT_ACTIONS and row.flow_run_id != run.flow_run_id,
+            item=checked.item,
         )
 
 
@@ -227,6 +250,7 @@ def send_claimed(
         code,
         idflux=changes.get("idflux"),
         deposit_id=deposit_id,
+        item=checked.item,
     )
     return Sent(result, fate, retry_after, aee)
 

@@ -34,7 +34,9 @@ def files_to_deposit(
     """The files of a deposit run: the failed ones of an earlier run, or those given."""
     retry = run.outcomes_to_retry(retry_failed_of)
     paths = (
-        [Path(details["path"]) for details in retry]
+        # A lot's declarations share its path: the lot is read again once, and the ledger
+        # knows which of its declarations were deposited already.
+        list(dict.fromkeys(Path(details["path"]) for details in retry))
         if retry is not None
         else collect_files(files, inbox)
     )

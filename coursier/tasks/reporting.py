@@ -100,12 +100,12 @@ def _file_outcome(result: FileResult, row: ControlRow | None, dossier: str) -> O
     if row is None:  # never reached the ledger: unreadable, or still waiting on a look-alike
         state = "illisible" if result.error_code == "unreadable-file" else "en attente"
         return OutcomeIn(
-            result.path, "failed", result.error_code, result.message, {**details, "state": state}
+            result.key, "failed", result.error_code, result.message, {**details, "state": state}
         )
     if result.skipped:  # another run holds it: its outcome is that run's
         details = {**details, "state": row.state_label, "idflux": row.idflux}
-        return OutcomeIn(result.path, "skipped", None, result.message, details)
+        return OutcomeIn(result.key, "skipped", None, result.message, details)
     status = run_outcome(DepositState(row.ledger_state), result.kept)
     code = result.error_code or (None if status != "failed" else row.ledger_state)
     details = {**details, "state": row.state_label, "idflux": row.idflux}
-    return OutcomeIn(result.path, status, code, row.message or result.message, details)
+    return OutcomeIn(result.key, status, code, row.message or result.message, details)

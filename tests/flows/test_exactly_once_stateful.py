@@ -69,7 +69,7 @@ def files(folder: Path) -> list[CheckedFile]:
     for index, content in enumerate(records):
         path = folder / f"f{index}.dsn"
         path.write_bytes(writer.write_bytes(content))
-        checked.append(read_and_check(path))
+        checked += read_and_check(path)
     return checked
 
 

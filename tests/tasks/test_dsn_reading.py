@@ -27,7 +27,7 @@ def test_the_pool_checks_in_order_what_one_by_one_checks(tmp_path):
     paths = _files(tmp_path, POOL_FROM + 4)
     pooled = read_and_check_all(paths, processes=2)
     assert [c.path for c in pooled] == [str(p) for p in paths]
-    assert pooled == [read_and_check(p) for p in paths]
+    assert pooled == [c for p in paths for c in read_and_check(p)]
     assert "illisible" in (pooled[3].error or "")
     assert len({c.sha256 for c in pooled if not c.error}) == POOL_FROM + 4
 
