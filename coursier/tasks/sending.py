@@ -23,8 +23,9 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from coursier.connectors.errors import ConnectorError
-from coursier.models.deposits import Action, Plan
+from coursier.models.deposits import Action, DepositState, Plan
 from coursier.runkit import Progress, Run, artifact_key
+from coursier.store import Deposit
 from coursier.store.claims import ClaimOutcome
 from coursier.store.portfolio import DossierView
 from coursier.tasks.accounts import Account, open_account
@@ -47,8 +48,10 @@ from coursier.tasks.reconciling import Reconciler, reconcile_account, try_reconc
 from coursier.tasks.returns import refresh_flux
 
 NEEDS_ACCOUNT = (Action.DEPOSIT, Action.FOLLOW, Action.RECONCILE)
-#: Sends of one file in one run (a 429 or a "not arrived" each cost one).
+#: Sends of one file in one run (a 429 or a "not arrived" each cost one). A file whose last
+#: allowed send has an unknown fate is still reconciled in the run, only never sent again.
 MAX_SENDS = 3
+UNDECIDED = (DepositState.SENDING.value, DepositState.UNKNOWN.value)
 STILL_WAITING = (
     "En attente : un dépôt semblable du même compte (même SIRET, nature et type) est en cours "
     "ou à rapprocher ; le fichier sera déposé par la prochaine exécution (ou coursier rerun)"
@@ -127,6 +130,9 @@ class _Dispatch:
     looks: list[Future[None]] = field(default_factory=list)
     #: Groups a claim found held elsewhere or unsettled: not asked again before the next look.
     blocked: set[str] = field(default_factory=set)
+    #: Files (sha256) sent their last time in this run with an unknown fate: waiting only for
+    #: reconciliation to say whether that send arrived.
+    last_sent: set[str] = field(default_factory=set)
     blocked_at: float = 0.0
 
     def send_all(self, files: list[CheckedFile]) -> list[FileResult]:
@@ -174,6 +180,14 @@ class _Dispatch:
             if len(self.running) + len(self.looks) >= self.run.settings.deposit_concurrency:
                 break
             checked = pending.popleft()
+            if checked.sha256 in self.last_sent:
+                settled = self._reconciled(checked)
+                if settled is None:
+                    pending.append(checked)
+                else:
+                    self._done(settled)
+                    moved = True
+                continue
             group = file_group(checked)
             if group in busy or not self._may_send(checked):
                 pending.append(checked)
@@ -238,10 +252,30 @@ class _Dispatch:
         if again and sent.fate is Fate.NOT_RECEIVED and sent.retry_after is not None:
             self.not_before[checked.sha256] = time.monotonic() + sent.retry_after
             pending.append(checked)  # a 429: sent again once the platform allows
-        elif again and sent.fate is Fate.UNKNOWN:
+        elif sent.fate is Fate.UNKNOWN:
             pending.append(checked)  # reconciled when nothing else moves, then followed or resent
+            if not again:
+                self.last_sent.add(checked.sha256)
         else:
             self._done(sent.result)
+
+    def _reconciled(self, checked: CheckedFile) -> FileResult | None:
+        """The file's result once reconciliation has decided its last send, else None."""
+        deposit_id = self.last[checked.sha256].deposit_id
+        with self.run.store.read() as session:
+            row = session.get(Deposit, deposit_id) if deposit_id is not None else None
+            if row is None or row.state in UNDECIDED:
+                return None
+            return FileResult(
+                checked.path,
+                checked.name,
+                checked.sha256,
+                DepositState(row.state),
+                row.message or "",
+                idflux=row.idflux,
+                deposit_id=row.id,
+                item=checked.item,
+            )
 
     def _done(self, result: FileResult) -> None:
         self.results.append(result)

@@ -54,6 +54,26 @@ def test_cut_in_the_answer_is_reconciled_in_the_run_and_never_sent_twice(world, 
     assert row.idflux == deposits(sandbox)[0].idflux
 
 
+def test_a_cut_answer_to_the_last_allowed_send_is_still_reconciled_in_the_run(
+    world, tmp_path, sandbox, monkeypatch
+):
+    """The bench under faults once ended with a file received but left "unknown": its third
+    send, the last one a run allows, had its answer cut. Found in the listing, it is followed."""
+    import coursier.tasks.sending
+
+    monkeypatch.setattr(coursier.tasks.sending, "MAX_SENDS", 1)  # the first send is the last
+    path = write(tmp_path, "dsn.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 2))
+    platform = sandbox.state("net-entreprises")
+    platform.faults.set(Fault(route="deposer-dsn", kind=FaultKind.CUT_RESPONSE, count=1))
+    first = run([path])
+    assert first.is_completed(), first.message
+    assert [o.status for o in outcomes(world, first)] == ["ok"]
+    [received] = deposits(sandbox)
+    with open_store(world.effective_database_url()) as store:
+        [row] = dossier_control_rows(store, BAKERY.code)
+    assert (row.state, row.idflux) == (ControlState.ACCEPTED, received.idflux)
+
+
 def test_cut_in_the_request_is_sent_again_once_in_the_same_run(world, tmp_path, sandbox):
     path = write(tmp_path, "dsn.dsn", samples.monthly_dsn(BAKERY.employer, OCTOBER, 2))
     platform = sandbox.state("net-entreprises")
