@@ -20,6 +20,10 @@ MONTHLY = monthly(1)
 ENVELOPE_LINES = [line for line in LOT if lots.is_envelope_line(line)]
 
 
+#: What a DSN file can hold at all: ISO-8859-1 (the files are encoded so before they are read).
+LATIN1_TEXT = st.characters(max_codepoint=0xFF)
+
+
 @st.composite
 def corrupted(draw, base: list[str]):
     lines = list(base)
@@ -27,15 +31,13 @@ def corrupted(draw, base: list[str]):
         action = draw(st.sampled_from(["drop", "dup", "junk", "cut", "swap", "envelope"]))
         index = draw(st.integers(0, max(len(lines) - 1, 0)))
         if not lines:
-            lines.append(draw(st.text(max_size=30)))
+            lines.append(draw(st.text(alphabet=LATIN1_TEXT, max_size=30)))
         elif action == "drop":
             del lines[index]
         elif action == "dup":
             lines.insert(index, lines[index])
         elif action == "junk":
-            lines.insert(
-                index, draw(st.text(alphabet=st.characters(max_codepoint=0xFF), max_size=80))
-            )
+            lines.insert(index, draw(st.text(alphabet=LATIN1_TEXT, max_size=80)))
         elif action == "cut":
             lines = lines[:index]
         elif action == "swap":
