@@ -19,6 +19,7 @@ Dates that do not parse are left alone: the value checks report them.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from coursier.models.dsn.blocks import Block
 from coursier.models.dsn.checks import anomalies as rules
@@ -40,28 +41,51 @@ ORDERED = {
 }
 
 
+#: The same, as whole field ids: (earlier, later) per block, a period's start per block.
+ORDERED_FIELDS = {
+    block: tuple((f"{block}.{a}", f"{block}.{b}") for a, b in pairs)
+    for block, pairs in ORDERED.items()
+}
+PERIOD_STARTS = {block: f"{block}.{start}" for block, (start, _) in PERIODS.items()}
+#: The blocks that carry a date these checks read; every other block is passed at once.
+DATED_BLOCKS = frozenset({*ORDERED, *PERIODS, *EVENT_DATE_FIELD, "S21.G00.40", "S21.G00.50"})
+
+
 class DateChecks:
     """The date checks of one declaration; the month is set once the declaration block is read."""
 
     def __init__(self, norm: Norm, out: list[Anomaly]) -> None:
         self.norm = norm
         self.out = out
-        self.month: date | None = None
+        self._month: date | None = None
+        self._month_end: date | None = None
         self.contract_start: tuple[date, str, int] | None = None  # the current contract's
+
+    @property
+    def month(self) -> date | None:
+        """The declared month (its first day), once the declaration block is read."""
+        return self._month
+
+    @month.setter
+    def month(self, month: date | None) -> None:
+        self._month = month
+        self._month_end = month_end(month) if month else None
 
     def block(self, block: Block) -> None:
         """Check the dates of one block instance."""
         block_id = block.block_id
-        for earlier, later in ORDERED.get(block_id, ()):
-            self._in_order(block, f"{block_id}.{earlier}", f"{block_id}.{later}")
+        if block_id not in DATED_BLOCKS:
+            return
+        for earlier, later in ORDERED_FIELDS.get(block_id, ()):
+            self._in_order(block, earlier, later)
         if block_id == "S21.G00.40":
             self._contract(block)
         if self.month is None:
             return
         if block_id == "S21.G00.50":
             self._payment(block)
-        elif block_id in PERIODS:
-            self._not_after_month(block, f"{block_id}.{PERIODS[block_id][0]}")
+        elif block_id in PERIOD_STARTS:
+            self._not_after_month(block, PERIOD_STARTS[block_id])
         elif block_id in EVENT_DATE_FIELD:
             self._event(block, EVENT_DATE_FIELD[block_id])
 
@@ -75,14 +99,14 @@ class DateChecks:
 
     def _payment(self, block: Block) -> None:
         when = self._date(block, PAYMENT_DATE)
-        if when is not None and not self.month <= when <= month_end(self.month):
+        if when is not None and not self.month <= when <= self._month_end:
             self._report(rules.PAYMENT_OUTSIDE_MONTH, block, PAYMENT_DATE)
 
     def _event(self, block: Block, field_id: str) -> None:
         when = self._date(block, field_id)
         if when is None:
             return
-        if when > month_end(self.month):
+        if when > self._month_end:
             self._report(rules.EVENT_AFTER_MONTH, block, field_id)
         elif when < self.month:
             self._report(rules.EVENT_BEFORE_MONTH, block, field_id)
@@ -93,7 +117,7 @@ class DateChecks:
 
     def _not_after_month(self, block: Block, field_id: str) -> None:
         when = self._date(block, field_id)
-        if when is not None and when > month_end(self.month):
+        if when is not None and when > self._month_end:
             self._report(rules.EVENT_AFTER_MONTH, block, field_id)
 
     def _in_order(self, block: Block, earlier_field: str, later_field: str) -> None:
@@ -135,9 +159,12 @@ class DateChecks:
     @staticmethod
     def _date(block: Block, field_id: str) -> date | None:
         text = block.values.get(field_id)
-        if text is None:
-            return None
-        try:
-            return parse_date(text)
-        except ValueError:
-            return None  # reported by the value checks
+        return None if text is None else _parsed(text)
+
+
+@lru_cache(maxsize=1024)  # a month's file repeats a few dates a million times; bounded memory
+def _parsed(text: str) -> date | None:
+    try:
+        return parse_date(text)
+    except ValueError:
+        return None  # reported by the value checks
