@@ -174,7 +174,10 @@ def assert_refused(result: Any, needle: str | None = None, code: int | None = No
 
 
 @pytest.mark.parametrize(("leaf", "words", "needle", "code"), list(cases()))
-def test_bad_input_is_refused_in_french(leaf, words, needle, code):
+def test_bad_input_is_refused_in_french(leaf, words, needle, code, request):
+    if leaf.name.startswith("credentials"):
+        # The session's Prefect API, else each worker starts an ephemeral one (20 s here).
+        request.getfixturevalue("prefect_api")
     result = runner.invoke(app, words)
     filtered = any((leaf.name, p.name) in FILTERS and p.opts[0] in words for p in params(leaf))
     if filtered and needle is None and result.exit_code == 0:  # an unknown filter: no rows
