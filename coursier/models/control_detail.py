@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel
 
+from coursier.models.anomaly_place import where_it_applies
+
 if TYPE_CHECKING:
     from coursier.models.returns.rapport import CrmFctu, ReturnAnomaly
 
@@ -59,20 +61,8 @@ class AnomalyDetail(BaseModel):
 
     def describe(self) -> str:
         """One French line: code, message, then where it applies."""
-        where = [f"{self.field} = « {self.value} »" if self.value else self.field or ""]
-        where += [f"ligne {self.line}" if self.line else ""]
-        person = [
-            f"{label} {value}"
-            for label, value in (
-                ("NIR", self.nir),
-                ("NTT", self.ntt),
-                ("matricule", self.payroll_number),
-            )
-            if value
-        ]
-        where += ["salarié " + ", ".join(person) if person else ""]
-        shown = " ; ".join(part for part in where if part)
-        return f"{self.code} : {self.message}" + (f" ({shown})" if shown else "")
+        where = where_it_applies(self)
+        return f"{self.code} : {self.message}" + (f" ({where})" if where else "")
 
     def as_table_row(self) -> dict[str, str | int]:
         """The anomaly as the ``dsn-anomalies-<dossier>`` artifact shows it."""

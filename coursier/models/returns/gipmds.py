@@ -12,6 +12,7 @@ from datetime import datetime
 
 from lxml import etree
 
+from coursier.models.anomaly_place import where_it_applies
 from coursier.models.returns.xml import (
     PARIS,
     ReturnParseError,
@@ -62,25 +63,9 @@ class ReturnAnomaly:
 
     def describe(self) -> str:
         """One readable French line: severity, code, message, then where it applies."""
-        where = []
-        if self.field:
-            where.append(f"{self.field} = « {self.value} »" if self.value else self.field)
-        if self.line:
-            where.append(f"ligne {self.line}")
-        person = [
-            f"{label} {value}"
-            for label, value in (
-                ("NIR", self.nir),
-                ("NTT", self.ntt),
-                ("matricule", self.payroll_number),
-            )
-            if value
-        ]
-        if person:
-            where.append("salarié " + ", ".join(person))
         severity = "Bloquant" if self.is_blocking else "Non bloquant"
-        suffix = f" ({' ; '.join(where)})" if where else ""
-        return f"{severity} {self.code} : {self.message}{suffix}"
+        where = where_it_applies(self)
+        return f"{severity} {self.code} : {self.message}" + (f" ({where})" if where else "")
 
 
 @dataclass(frozen=True)
