@@ -34,6 +34,15 @@ def drop(lines: list[str], prefix: str) -> list[str]:
     return [line for line in lines if not line.startswith(prefix)]
 
 
+def moved_before_totals(lines: list[str], block: str) -> list[str]:
+    """The lines of ``block`` taken out and put back just before the S90 totals: a block out
+    of its place (the contract after the last block of its employee's pay)."""
+    moved = [line for line in lines if line.startswith(block)]
+    lines = drop(lines, block)
+    end = line_of(lines, "S90")
+    return [*lines[: end - 1], *moved, *lines[end - 1 :]]
+
+
 def line_of(lines: list[str], prefix: str, occurrence: int = 0) -> int:
     """The 1-based line number of the ``occurrence``-th line starting with ``prefix``."""
     return [i for i, line in enumerate(lines, 1) if line.startswith(prefix)][occurrence]

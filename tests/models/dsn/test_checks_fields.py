@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from coursier.models.dsn.checks import check_lines
-from tests.models.dsn.builders import drop, line_of, monthly, only, recount
+from tests.models.dsn.builders import drop, line_of, monthly, moved_before_totals, only, recount
 
 
 def test_a_misplaced_block_is_named_by_its_first_field():
-    lines = monthly(1)
-    contract = [line for line in lines if line.startswith("S21.G00.40")]
-    lines = drop(lines, "S21.G00.40")
-    end = line_of(lines, "S90")
-    lines = [*lines[: end - 1], *contract, *lines[end - 1 :]]
+    lines = moved_before_totals(monthly(1), "S21.G00.40")
     [anomaly] = only(check_lines(lines), "CST-004")
     assert anomaly.field == "S21.G00.40.001"
 

@@ -6,7 +6,16 @@ from coursier.models.dsn.blocks import Block
 from coursier.models.dsn.checks import check_lines
 from coursier.models.dsn.checks.structure import StructureTracker
 from coursier.models.dsn.norm import BlockPlace, load_norm
-from tests.models.dsn.builders import codes, drop, line_of, monthly, only, recount, set_value
+from tests.models.dsn.builders import (
+    codes,
+    drop,
+    line_of,
+    monthly,
+    moved_before_totals,
+    only,
+    recount,
+    set_value,
+)
 
 
 def test_malformed_line_is_reported_with_its_number():
@@ -49,11 +58,7 @@ def test_employee_before_its_establishment():
 
 
 def test_blocks_out_of_order():
-    lines = monthly(1)
-    contract = [line for line in lines if line.startswith("S21.G00.40")]
-    lines = drop(lines, "S21.G00.40")
-    end = line_of(lines, "S90")
-    lines = [*lines[: end - 1], *contract, *lines[end - 1 :]]
+    lines = moved_before_totals(monthly(1), "S21.G00.40")
     [anomaly] = only(check_lines(lines), "CST-004")
     assert anomaly.line == line_of(lines, "S21.G00.40.001")
     assert "après le bloc S21.G00.50" in anomaly.message  # the sibling it follows
