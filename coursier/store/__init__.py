@@ -1,5 +1,6 @@
-"""coursier's store: per-item outcomes, the audit trail, the portfolio, the M2M switches and the
-deposit ledger with its returns, in SQLite or any SQLAlchemy database.
+"""coursier's store: per-item outcomes, the audit trail, the portfolio, the M2M switches, the
+deposit ledger with its returns, the PAS rates and anomalies, in SQLite or any SQLAlchemy
+database.
 
 Open it with ``open_store(url)`` (which migrates the schema), then work inside
 ``with store.begin() as session:``.
@@ -17,6 +18,7 @@ from coursier.store.outcomes import (
     record_outcomes,
     run_summary,
 )
+from coursier.store.pas_tables import PasAnomalyRow, PasRateRow
 from coursier.store.portfolio import (
     DossierView,
     ImportSummary,
@@ -43,6 +45,8 @@ __all__ = [
     "M2MStatus",
     "OutcomeIn",
     "OutcomeStatus",
+    "PasAnomalyRow",
+    "PasRateRow",
     "ReturnCursor",
     "Store",
     "StoredReturn",

@@ -11,7 +11,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 
-import coursier.store.ledger_tables  # noqa: F401 - registers the ledger's tables on Base
+# Imported for their tables, which they register on Base: the ledger's, the PAS's.
+import coursier.store.ledger_tables
+import coursier.store.pas_tables  # noqa: F401
 from coursier.store.tables import VERSION_TABLE, Base
 
 config = context.config
