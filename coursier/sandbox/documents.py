@@ -4,23 +4,23 @@ The file is read once for what the returns quote (declared SIRET, nature, month,
 self-checked with :func:`coursier.models.dsn.checks.check_lines`, which stands for the
 platform's own control: blocking anomalies give a BAN (KO), otherwise a CCO (OK, or ANO when
 non-blocking anomalies remain). A monthly DSN without blocking anomaly then gets a CRM
-nominatif (94, a PAS rate per employee) and a CRM financier (93); an FCTU gets an AER (44, PDF).
+nominatif (94, a PAS rate per employee), a CRM financier (93) and, when some applied rate is
+not the valid one, a taux sur taux (95) (:mod:`.crm_returns`); an FCTU gets an AER (44, PDF).
 """
 
 from __future__ import annotations
 
-import hashlib
-import random
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from datetime import date, datetime
 
 from coursier.models.dsn.blocks import group_blocks
 from coursier.models.dsn.checks import CheckReport
 from coursier.models.dsn.checks.anomalies import Anomaly
 from coursier.models.dsn.lines import Line, tokenize
 from coursier.models.returns import writer
-from coursier.models.returns.rapport import BLOCKING, NON_BLOCKING, PasRate, ReturnAnomaly
+from coursier.models.returns.rapport import BLOCKING, NON_BLOCKING, ReturnAnomaly
+from coursier.sandbox.crm_returns import IssuedRates, write_crm
 from coursier.sandbox.pdf import text_pdf
 
 MONTHLY, END_OF_CONTRACT = "01", "07"
@@ -134,8 +134,10 @@ def plan_returns(
     lines: list[str],
     envoi: writer.EnvoiIdentity,
     delays: ReturnDelays,
+    issued: IssuedRates | None = None,
 ) -> list[PlannedReturn]:
-    """The returns after the AEE, in publication order."""
+    """The returns after the AEE, in publication order; ``issued``: the PAS rates the platform
+    transmitted so far (a file applying another rate under one of their identifiers gets a 95)."""
     anomalies = [to_return_anomaly(a, lines) for a in report.anomalies]
     # The rank and business id are what the reconciliation matches a bilan on.
     declaration = writer.DeclarationIdentity(
@@ -155,34 +157,31 @@ def plan_returns(
     cco = writer.write_bilan("CCO", envoi, declaration, anomalies)
     planned = [PlannedReturn("11", "CCO", status, delays.bilan, cco)]
     if file.nature == MONTHLY:
-        rates = [_rate(envoi.idflux, e) for e in file.employees if e.nir or e.ntt]
-        nominatif = writer.write_crm_nominatif(envoi, declaration, _rate_id(envoi.idflux), rates)
-        financier = writer.write_crm_financier(envoi, declaration)
-        planned.append(PlannedReturn("94", "CRM nominatif", "OK", delays.crm_nominatif, nominatif))
-        planned.append(PlannedReturn("93", "CRM financier", "OK", delays.crm_financier, financier))
+        month = _declared_month(file.month)
+        crm = write_crm(lines, envoi, declaration, month, issued or IssuedRates())
+        planned.append(
+            PlannedReturn("94", "CRM nominatif", "OK", delays.crm_nominatif, crm.nominatif)
+        )
+        planned.append(
+            PlannedReturn("93", "CRM financier", "OK", delays.crm_financier, crm.financier)
+        )
+        if crm.taux_sur_taux is not None:
+            planned.append(
+                PlannedReturn(
+                    "95", "CRM taux sur taux", "OK", delays.crm_financier, crm.taux_sur_taux
+                )
+            )
     elif file.nature == END_OF_CONTRACT:
         planned.append(PlannedReturn("44", "AER", "OK", delays.aer, _aer(file, envoi), PDF))
     return planned
 
 
-def _rng(*parts: str) -> random.Random:
-    """A generator fixed by the parts: the same flux always gets the same rates."""
-    seed = hashlib.sha256("|".join(parts).encode()).hexdigest()
-    return random.Random(seed)  # noqa: S311 - reproducible fake rates, not security
-
-
-def _rate_id(idflux: str) -> str:
-    return str(_rng("rate-id", idflux).randrange(10**17, 10**18))
-
-
-def _rate(idflux: str, employee: Employee) -> PasRate:
-    rng = _rng("rate", idflux, employee.nir or employee.ntt or "")
-    return PasRate(
-        nir=employee.nir,
-        ntt=None if employee.nir else employee.ntt,
-        payroll_number=employee.payroll_number,
-        rate=Decimal(rng.randrange(0, 2500)) / 100,
-    )
+def _declared_month(month: str | None) -> date:
+    """S20.G00.05.005 (``01MMYYYY``) as a date; today's month when the file has none."""
+    try:
+        return datetime.strptime(month or "", "%d%m%Y").date()
+    except ValueError:
+        return date.today().replace(day=1)
 
 
 def _aer(file: DepositedFile, envoi: writer.EnvoiIdentity) -> bytes:

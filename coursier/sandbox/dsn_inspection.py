@@ -74,3 +74,16 @@ async def add_account(request: Request) -> Response:
         return JSONResponse({"detail": errors}, status_code=422)
     platform(request).add_account(account)
     return JSONResponse(account.public(), status_code=201)
+
+
+class CrmCut(BaseModel):
+    """Cut the next ``times`` downloads of a SIRET's PAS returns (none given: every one)."""
+
+    siret: str = Field(pattern=r"^\d{14}$")
+    times: int | None = Field(None, ge=0, le=1000)
+
+
+@router.post("/crm-cuts")
+def cut_crm(request: Request, cut: CrmCut) -> dict[str, object]:
+    platform(request).crm_cuts.cut(cut.siret, cut.times)
+    return cut.model_dump()

@@ -28,6 +28,7 @@ from coursier.models.returns.listing_writer import (
 )
 from coursier.models.returns.listings import DepositEntry, ReturnEntry
 from coursier.models.returns.xml import PARIS
+from coursier.sandbox.crm_cuts import cut_response
 from coursier.sandbox.http import (
     Caller,
     PlatformError,
@@ -213,11 +214,19 @@ def list_concentrateur_returns(
 def download(request: Request, idflux: str, return_id: str, version: str) -> Response:
     check_accepts_gzip(request)
     _check_visible(request, caller(request, needs_declarant=False), idflux)
-    stored = platform(request).find_return(
-        idflux, return_id, int(version) if version.isdigit() else 0
-    )
+    state = platform(request)
+    stored = state.find_return(idflux, return_id, int(version) if version.isdigit() else 0)
     if stored is None:
         raise PlatformError(404, "Retour inconnu, pas encore publié, ou remplacé depuis.")
+    return _served(request, stored)
+
+
+def _served(request: Request, stored: StoredReturn) -> Response:
+    """A return's content, unless its association's PAS transfers are to be cut."""
+    state = platform(request)
+    deposit = state.deposit_of(stored.idflux)
+    if state.crm_cuts.strikes(deposit.declared_siret if deposit else None, stored.nature):
+        return cut_response(stored.content, stored.media_type)
     return answer(request, stored.content, stored.media_type)
 
 
@@ -232,4 +241,4 @@ def download_current(request: Request, version: str, idflux: str, return_id: str
     stored = next((r for r in platform(request).returns(idflux) if r.return_id == return_id), None)
     if stored is None:
         raise PlatformError(404, "Retour inconnu ou pas encore publié.")
-    return answer(request, stored.content, stored.media_type)
+    return _served(request, stored)

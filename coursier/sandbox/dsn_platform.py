@@ -228,7 +228,7 @@ def _register(state: PlatformState, who: Caller, data: bytes, version: str) -> t
         report = check_lines(lines)
         planned = [
             PlannedReturn("10", "AEE", "OK", state.delays.aee, document),
-            *plan_returns(file, report, lines, envoi, state.delays),
+            *plan_returns(file, report, lines, envoi, state.delays, state.issued_rates),
         ]
     deposit = Deposit(
         idflux=idflux,

@@ -25,6 +25,8 @@ from xml.sax.saxutils import escape
 
 from coursier.sandbox.accounts import Account, seeded_accounts
 from coursier.sandbox.clock import Clock, http_date
+from coursier.sandbox.crm_cuts import CrmCuts
+from coursier.sandbox.crm_returns import IssuedRates
 from coursier.sandbox.documents import PlannedReturn, ReturnDelays
 from coursier.sandbox.faults import FaultBoard
 
@@ -128,6 +130,8 @@ class PlatformState:
 
     def __post_init__(self) -> None:
         self.faults = FaultBoard(self.seed, self.name, self.fault_routes)
+        self.crm_cuts = CrmCuts()  # the PAS returns' downloads cut per association
+        self.issued_rates = IssuedRates()  # the PAS rates its CRM transmitted
         self._lock = threading.RLock()
         self.reset()
 
@@ -145,6 +149,8 @@ class PlatformState:
             self._flux_rng = random.Random(f"idflux:{self.seed}:{self.name}:{nonce}")  # noqa: S311
             self._return_counter = 0
             self.faults.clear()
+            self.crm_cuts.clear()
+            self.issued_rates.clear()
 
     # Accounts and tokens --------------------------------------------------------------------
 

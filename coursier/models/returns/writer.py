@@ -13,7 +13,7 @@ from typing import Literal
 
 from lxml import etree
 
-from coursier.models.returns.crm import CRM_FINANCIER, CRM_NOMINATIF, PasRate
+from coursier.models.returns.crm import CRM_FINANCIER, CRM_NOMINATIF, CRM_TAUX_SUR_TAUX, PasRate
 from coursier.models.returns.gipmds import BLOCKING, GIPMDS_NS, NON_BLOCKING, ReturnAnomaly
 from coursier.models.returns.xml import PARIS
 
@@ -133,6 +133,27 @@ def write_crm_financier(
     state = "KO" if any(a.category == BLOCKING for a in anomalies) else "OK"
     root, _ = _rapport(CRM_FINANCIER, envoi, state)
     _declaration(root, declaration, state)
+    _anomalies(root, anomalies)
+    return _bytes(root)
+
+
+TAUX_SUR_TAUX_MESSAGE = (
+    "Vous n’avez pas appliqué les taux valides communiqués par l’administration fiscale, en cas "
+    "de sous-prélèvement vous vous exposez à une amende."
+)
+
+
+def write_crm_taux_sur_taux(
+    envoi: EnvoiIdentity,
+    declaration: DeclarationIdentity,
+    anomalies: Sequence[ReturnAnomaly],
+    identifier: str = "1",
+    message: str = TAUX_SUR_TAUX_MESSAGE,
+) -> bytes:
+    """CRM 95: the employees whose applied rate is not the valid one, one anomaly each (its
+    field written with underscores, ``S21_G00_50_006``, as the official return does)."""
+    root, _ = _rapport(CRM_TAUX_SUR_TAUX, envoi, "OK", identifiant=identifier, message=message)
+    _declaration(root, declaration, "OK")
     _anomalies(root, anomalies)
     return _bytes(root)
 
