@@ -58,6 +58,13 @@ class CoursierSettings(Layout, BaseSettings):
     dossier), as the UI queues it. Off, both run at once: the store's claims still send each
     file once (the tests prove it that way)."""
 
+    pas_concurrency: int = Field(default=16, ge=1, le=64)
+    """How many associations' PAS returns are fetched and integrated at once."""
+
+    pas_retry_pause_seconds: float = Field(default=30.0, ge=0)
+    """After a first pass over the associations, how long to wait before trying once more
+    those whose transfers were still cut (the seed's micro-coupure passes in seconds)."""
+
     def effective_database_url(self) -> str:
         """The URL to open: ``database_url`` if set, else ``sqlite:///<home>/coursier.db``."""
         if self.database_url:

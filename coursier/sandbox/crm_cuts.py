@@ -9,6 +9,7 @@ body, then drops the connection, as :class:`~coursier.sandbox.faults.FaultKind.C
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import AsyncIterator
 
 from fastapi.responses import StreamingResponse
@@ -21,11 +22,13 @@ ALWAYS = -1
 
 
 class CrmCuts:
-    """SIRET → how many more downloads of its PAS returns to cut (``ALWAYS``: every one)."""
+    """SIRET → how many more downloads of its PAS returns to cut (``ALWAYS``: every one), and
+    how many were asked for (cut or not), so that a test can count a run's transfers."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._left: dict[str, int] = {}
+        self._attempts: Counter[str] = Counter()
 
     def cut(self, siret: str, times: int | None = None) -> None:
         """Cut the next ``times`` downloads of the SIRET's PAS returns (``None``: all of them)."""
@@ -35,12 +38,19 @@ class CrmCuts:
     def clear(self) -> None:
         with self._lock:
             self._left.clear()
+            self._attempts.clear()
+
+    def attempts(self, siret: str) -> int:
+        """How many downloads of the SIRET's PAS returns were asked for."""
+        with self._lock:
+            return self._attempts[siret]
 
     def strikes(self, siret: str | None, nature: str) -> bool:
         """Whether this download is cut (and one cut fewer is left)."""
         if siret is None or nature not in PAS_NATURES:
             return False
         with self._lock:
+            self._attempts[siret] += 1
             left = self._left.get(siret, 0)
             if left == 0:
                 return False
