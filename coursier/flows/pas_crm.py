@@ -11,7 +11,6 @@ after ``pas_retry_pause_seconds``, and what still fails is failed: ``retry_faile
 from __future__ import annotations
 
 import time
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -29,10 +28,11 @@ from coursier.runkit import (
     start_run,
 )
 from coursier.settings import CoursierSettings
-from coursier.tasks.accounts import AccountUnavailable, open_account
+from coursier.store import OutcomeIn
+from coursier.tasks.accounts import AccountUnavailable
 from coursier.tasks.pas_crm import AssociationResult, integrate_associations
 from coursier.tasks.pas_report import publish_pas_screen
-from coursier.tasks.pas_sources import plan_associations
+from coursier.tasks.pas_sources import plan_run, what_to_integrate
 
 FLOW = "pas-crm"
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -41,23 +41,34 @@ MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 @flow(name=FLOW)
 def pas_crm(
     dossier: Annotated[
-        str, ask("Dossier", "Code du dossier dans le portefeuille (coursier portfolio list).")
-    ],
+        optional(str, "Un dossier", "Tous"),
+        ask(
+            "Dossier",
+            "Code du dossier (coursier portfolio list) ; vide : tous ceux qui ont une DSN "
+            "mensuelle ce mois-là.",
+        ),
+    ] = None,
     month: Annotated[
-        str, ask("Mois de dépôt DSN", "Le mois déclaré, AAAA-MM (2026-10).", pattern=MONTH_PATTERN)
-    ],
+        optional(str, "Un mois (AAAA-MM)", "Le mois précédent"),
+        ask(
+            "Mois de dépôt DSN",
+            "Le mois déclaré, AAAA-MM (2026-10) ; vide : le mois précédent, celui des DSN "
+            "déposées ce mois-ci.",
+            pattern=MONTH_PATTERN,
+        ),
+    ] = None,
     associations: Annotated[
         optional(list[str], "Des associations (SIRET)", "Toutes"),
         ask(
             "Associations",
-            "SIRET des associations à intégrer ; vide : toutes celles du dossier qui ont une DSN "
-            "ce mois-là.",
+            "SIRET des associations du dossier à intégrer ; vide : toutes celles qui ont une "
+            "DSN ce mois-là.",
         ),
     ] = None,
     retry_failed_of: RetryFailedOf = None,
     operator: Operator = None,
 ) -> State:
-    """Intégration automatique des CRM PAS (taux, anomalies) des associations d'un dossier."""
+    """Intégration automatique des CRM PAS (taux, anomalies) des associations, par dossier."""
     run = start_run(FLOW, CoursierSettings(), operator, dossier=dossier)
     try:
         return _integrate(run, dossier, month, associations, retry_failed_of)
@@ -69,50 +80,37 @@ def pas_crm(
 
 def _integrate(
     run: Run,
-    code: str,
-    month_text: str,
+    code: str | None,
+    month_text: str | None,
     associations: list[str] | None,
     retry_failed_of: str | UUID | None,
 ) -> State:
     retry = run.outcomes_to_retry(retry_failed_of)
-    if retry is not None:  # the failed associations, of the dossier and month they were of
-        code, month_text = retry[0]["dossier"], retry[0]["month"]
-        associations = [details["siret"] for details in retry]
-    month = parse_month(month_text)
-    dossier = run.dossier(code)
-    account = open_account(dossier)
-    planned, warning = plan_associations(run, account, dossier, month, associations)
-    if not planned:
+    month, dossiers = what_to_integrate(run, code, month_text, associations, retry)
+    plan = plan_run(run, month, dossiers, single=code is not None and retry is None)
+    if not (plan.work or plan.failed):
         raise RunFailed(
-            f"Aucune DSN mensuelle de {month:%m/%Y} pour le dossier {code} : déposez-la "
+            f"Aucune DSN mensuelle de {month:%m/%Y} pour {code or 'aucun dossier'} : déposez-la "
             "(flow dsn-deposit) ou attendez que ses retours soient relevés (dsn-returns)."
         )
-    results = integrate_associations(run, account, planned)
+    results = integrate_associations(run, plan.work)
     cut = [r.planned for r in results if r.retryable]
     if cut:  # the seed's micro-coupures: once more, after a pause, within this run
         time.sleep(run.settings.pas_retry_pause_seconds)
-        again = {r.planned: r for r in integrate_associations(run, account, cut)}
-        results = [again.get(r.planned, r) for r in results]
-    run.record(r.outcome() for r in results)
-    publish_pas_screen(dossier.code, month, results, warning)
-    return run.finish(_summary(results))
+        again = {r.association.key: r for r in integrate_associations(run, cut)}
+        results = [again.get(r.association.key, r) for r in results]
+    run.record([*plan.failed, *(r.outcome() for r in results)])
+    for shown in dict.fromkeys([*dossiers]):
+        mine = [r for r in results if r.association.dossier == shown]
+        publish_pas_screen(shown, month, mine, plan.warnings.get(shown))
+    return run.finish(_summary(results, plan.failed))
 
 
-def parse_month(text: str) -> date:
-    """``AAAA-MM`` → its first day; :class:`RunFailed` naming the field otherwise."""
-    try:
-        return date.fromisoformat(f"{text}-01")
-    except (TypeError, ValueError):
-        raise RunFailed(
-            f"Mois {text!r} invalide : écrivez AAAA-MM (par exemple 2026-10)."
-        ) from None
-
-
-def _summary(results: list[AssociationResult]) -> str:
+def _summary(results: list[AssociationResult], failed: list[OutcomeIn]) -> str:
     ok = sum(r.status == "ok" for r in results)
     waiting = sum(r.status == "skipped" for r in results)
-    failed = sum(r.status == "failed" for r in results)
+    failures = sum(r.status == "failed" for r in results) + len(failed)
     return (
         f"{ok} association(s) intégrée(s), {waiting} CRM pas encore disponible(s), "
-        f"{failed} en échec"
+        f"{failures} en échec"
     )

@@ -48,7 +48,7 @@ class Association:
     @property
     def key(self) -> str:
         """The outcome key: what ``retry_failed_of`` and the audit name it by."""
-        return f"{self.siret}/{self.month:%Y-%m}"
+        return f"{self.dossier}/{self.siret}/{self.month:%Y-%m}"
 
     def details(self) -> dict[str, str]:
         return {"dossier": self.dossier, "siret": self.siret, "month": f"{self.month:%Y-%m}"}

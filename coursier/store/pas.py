@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coursier.models.pas import Association, EmployeeRate, Integration
+from coursier.store.audit import append_audit
 from coursier.store.dialects import insert_new
 from coursier.store.pas_tables import PasAnomalyRow, PasRateRow
 from coursier.store.tables import utcnow
@@ -154,9 +155,18 @@ def anomalies_of(
 
 
 def mark_corrected(session: Session, anomaly_id: int, by: str) -> PasAnomalyRow | None:
-    """Close one anomaly of the work-list; None when there is no such anomaly."""
+    """Close one anomaly of the work-list, audited; None when there is no such anomaly."""
     row = session.get(PasAnomalyRow, anomaly_id)
     if row is not None and row.status != "corrected":
         row.status, row.corrected_at, row.corrected_by = "corrected", utcnow(), by
         session.flush()
+        append_audit(
+            session,
+            actor=by,
+            action="pas.anomaly.corrected",
+            dossier=row.dossier,
+            subject=f"{row.siret}/{row.month:%Y-%m}/{row.code}",
+            outcome="corrected",
+            details={"anomaly": row.id, "employee": row.employee, "field": row.field},
+        )
     return row

@@ -38,6 +38,21 @@ def month_deposits(session: Session, dossier: str, month: date) -> dict[str, Dep
     return {deposit.siret: deposit for deposit in session.scalars(query)}
 
 
+def dossiers_with_month_deposits(session: Session, month: date) -> list[str]:
+    """The dossiers with a monthly DSN for ``month`` that the platform took."""
+    query = (
+        select(Deposit.dossier)
+        .where(
+            Deposit.month == month,
+            Deposit.nature == MONTHLY,
+            Deposit.idflux.is_not(None),
+            Deposit.state.in_(TAKEN),
+        )
+        .distinct()
+    )
+    return sorted(session.scalars(query))
+
+
 def crm_of_flux(session: Session, platform: str, idfluxes: Iterable[str]) -> list[StoredReturn]:
     """The stored PAS returns of these flux, latest publication last."""
     wanted = list(idfluxes)

@@ -32,7 +32,6 @@ from coursier.runkit import Run
 from coursier.store import OutcomeIn, OutcomeStatus
 from coursier.store.pas import integrate_in
 from coursier.store.pas_sources import crm_of_flux
-from coursier.tasks.accounts import Account
 from coursier.tasks.pas_sources import Planned
 from coursier.tasks.returns import take_returns
 
@@ -73,11 +72,11 @@ class AssociationResult:
         return OutcomeIn(self.association.key, self.status, self.error_code, self.message, details)
 
 
-def integrate_association(run: Run, account: Account, planned: Planned) -> AssociationResult:
+def integrate_association(run: Run, planned: Planned) -> AssociationResult:
     """Fetch, parse and integrate one association's CRM; its result, whatever happens."""
     failed = partial(AssociationResult, planned, "failed")
     try:
-        crm = fetch_crm(run, account, planned)
+        crm = fetch_crm(run, planned)
     except TransportError as error:
         return failed(f"transfert interrompu : {error}", type(error).__name__, retryable=True)
     except ConnectorError as error:
@@ -134,20 +133,21 @@ def integrate_association(run: Run, account: Account, planned: Planned) -> Assoc
     )
 
 
-def fetch_crm(run: Run, account: Account, planned: Planned) -> CrmSet:
+def fetch_crm(run: Run, planned: Planned) -> CrmSet:
     """The association's CRM: from the store, after listing its flux when 94 or 93 is missing
     (a 95 and overwritten returns come with the returns control's listings)."""
-    crm = _stored(run, account, planned)
+    crm = _stored(run, planned)
     if planned.deposited_here and (crm.nominatif is None or crm.financier is None):
+        account = planned.account
         for idflux in planned.idfluxes:
             take_returns(run, account, account.client.list_flux_returns(idflux))
-        crm = _stored(run, account, planned)
+        crm = _stored(run, planned)
     return crm
 
 
-def _stored(run: Run, account: Account, planned: Planned) -> CrmSet:
+def _stored(run: Run, planned: Planned) -> CrmSet:
     with run.store.read() as session:
-        stored = crm_of_flux(session, account.platform, planned.idfluxes)
+        stored = crm_of_flux(session, planned.account.platform, planned.idfluxes)
         return latest_by_nature(
             PublishedReturn(r.idflux, r.nature, r.content or b"", r.published_at) for r in stored
         )
@@ -158,10 +158,8 @@ def _parsed(parse: Callable[[bytes], object], item: PublishedReturn | None):
 
 
 @task(name="integrate-associations", cache_policy=NO_CACHE)
-def integrate_associations(
-    run: Run, account: Account, planned: list[Planned]
-) -> list[AssociationResult]:
+def integrate_associations(run: Run, planned: list[Planned]) -> list[AssociationResult]:
     """Integrate associations ``pas_concurrency`` at a time; their results in their order."""
     workers = min(run.settings.pas_concurrency, max(len(planned), 1))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pas") as pool:
-        return list(pool.map(partial(integrate_association, run, account), planned))
+        return list(pool.map(partial(integrate_association, run), planned))

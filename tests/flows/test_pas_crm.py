@@ -115,7 +115,7 @@ def integrate(month="2026-10", **parameters):
 def outcomes(world, state):
     with open_store(world.effective_database_url()) as store, store.read() as session:
         found = outcomes_of(session, str(state.state_details.flow_run_id))
-        return {o.item_key.split("/")[0]: o for o in found}
+        return {o.item_key.split("/")[1]: o for o in found}
 
 
 def counts(world):
