@@ -35,7 +35,7 @@ lint: venv
 # never in the user's data directory nor in the checkout's own state. Four workers: the tests
 # mostly wait on sockets and servers, not on the two cores (about 7 minutes instead of 10 here).
 test: lint
-	rm -rf var/test
+	rm -rf var/test && mkdir -p var/test/prefect
 	COURSIER_HOME=$(CURDIR)/var/test PREFECT_HOME=$(CURDIR)/var/test/prefect \
 		$(BIN)/python -m pytest -n 4 --maxschedchunk 2
 

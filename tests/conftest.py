@@ -24,10 +24,10 @@ URLs are plain ``postgresql://user:password@127.0.0.1:port/db``, as a user would
 the store turns them into psycopg 3's. The superuser has a password (SCRAM), so tests can
 check that no message ever shows it.
 
-- ``prefect_api``: a temporary Prefect API (``prefect_test_harness``) started once for the
-  session by the first test that asks for it, and stopped at the session's end; every test that
-  runs flows, saves Blocks or reads runs asks for it by name. Tests that do not start none, and
-  import no Prefect.
+- ``prefect_api``: a temporary Prefect API (:mod:`tests.prefect_harness`, on a database of
+  the session's PostgreSQL) started once for the session by the first test that asks for it,
+  and stopped at the session's end; every test that runs flows, saves Blocks or reads runs asks
+  for it by name. Tests that do not start none, and import no Prefect.
 
 Tests marked ``long`` are collected first, each paired with a short one: the parallel run
 (``--maxschedchunk 2`` in the Makefile) gives each worker one pair to begin with, so the long
@@ -337,16 +337,18 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def prefect_api() -> Iterator[None]:
-    """One temporary Prefect API for the whole session (it takes seconds to start)."""
-    from prefect.settings import PREFECT_SERVER_ANALYTICS_ENABLED, temporary_settings
-    from prefect.testing.utilities import prefect_test_harness
+def prefect_api(
+    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """One temporary Prefect API for the whole session (it takes seconds to start), on a
+    database of the session's PostgreSQL (:mod:`tests.prefect_harness` says why): its URL. Its
+    log is ``prefect-server.log`` in the session's base temporary folder."""
+    from tests.prefect_harness import prefect_api_on
 
-    with (
-        temporary_settings({PREFECT_SERVER_ANALYTICS_ENABLED: False}),
-        prefect_test_harness(server_startup_timeout=60),
-    ):
-        yield
+    database = postgres_server.url(postgres_server.create_database())
+    log = tmp_path_factory.getbasetemp() / "prefect-server.log"
+    with prefect_api_on(database.replace("postgresql://", "postgresql+asyncpg://", 1), log) as api:
+        yield api
 
 
 @pytest.fixture(autouse=True)
