@@ -18,8 +18,8 @@ from coursier.flows.dsn_deposit import dsn_deposit
 from coursier.tasks.prefect_guards import HEARTBEAT_SECONDS
 
 
-def test_both_flows_are_deployed_with_the_returns_control_scheduled_in_paris():
-    deposit, returns = deployments()
+def test_both_dsn_flows_are_deployed_with_the_returns_control_scheduled_in_paris():
+    deposit, returns = (d for d in deployments() if d.name.startswith("dsn-"))
     assert (deposit.name, returns.name) == ("dsn-deposit", "dsn-returns-control")
     assert not deposit.schedules
     [schedule] = returns.schedules
@@ -112,9 +112,10 @@ def test_serve_ensures_the_zombie_automation_then_serves_with_heartbeats(monkeyp
     monkeypatch.setattr(serving, "serve", lambda *deps, **kw: calls.append(("serve", deps, kw)))
     serving.serve_all(limit=3)
     (_, flows, ensure_options), (_, served, serve_options) = calls
-    assert flows == {"dsn-deposit", "dsn-returns"}
+    # Every registered procedure's flows and deployments, not only the DSN's.
+    assert flows == {"dsn-deposit", "dsn-returns", "pas-crm"}
     assert ensure_options == {"heartbeat_seconds": HEARTBEAT_SECONDS}
-    assert [d.name for d in served] == ["dsn-deposit", "dsn-returns-control"]
+    assert [d.name for d in served] == ["dsn-deposit", "dsn-returns-control", "pas-crm"]
     assert serve_options == {
         "limit": 3,
         "pause_on_shutdown": False,
