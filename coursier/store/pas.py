@@ -3,7 +3,8 @@ anomaly work-list.
 
 Integration is idempotent: a rate is inserted when new, updated only when a value changed, and
 an anomaly inserted only when its fingerprint is new (``INSERT … ON CONFLICT DO NOTHING``, so
-two runs at once never clash): integrating the same CRM twice writes nothing.
+two runs at once never clash; the counts are those of the rows missing when read): integrating
+the same CRM twice writes nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from coursier.models.pas import Association, EmployeeRate, Integration
 from coursier.store.audit import append_audit
-from coursier.store.dialects import insert_new
+from coursier.store.dialects import insert_for
 from coursier.store.pas_tables import PasAnomalyRow, PasRateRow
 from coursier.store.tables import utcnow
 
@@ -60,26 +61,34 @@ def integrate_in(
     deposited_here: bool,
     flow_run_id: str,
 ) -> Written:
-    """Write an association's rates and anomalies, in the caller's transaction."""
+    """Write an association's rates and anomalies, in the caller's transaction: the new rows
+    in one ``INSERT … ON CONFLICT DO NOTHING`` per table, the changed rates updated."""
     where = {"dossier": association.dossier, "siret": association.siret, "month": association.month}
     existing = {row.employee: row for row in session.scalars(select(PasRateRow).filter_by(**where))}
-    new = changed = 0
+    now = utcnow()
+    new_rates, changed = [], 0
     for rate in integration.rates:
         values = {name: getattr(rate, name) for name in RATE_VALUES}
         values.update(idflux=idflux, deposited_here=deposited_here)
         row = existing.get(rate.employee)
         if row is None:
-            columns = {**where, "employee": rate.employee, **values}
-            columns.update(flow_run_id=flow_run_id, integrated_at=utcnow())
-            new += insert_new(session, PasRateRow.__table__, RATE_KEY, columns) is not None
+            new_rates.append(
+                {
+                    **where,
+                    "employee": rate.employee,
+                    **values,
+                    "flow_run_id": flow_run_id,
+                    "integrated_at": now,
+                }
+            )
         elif any(getattr(row, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(row, name, value)
-            row.flow_run_id, row.integrated_at = flow_run_id, utcnow()
+            row.flow_run_id, row.integrated_at = flow_run_id, now
             changed += 1
-    anomalies = 0
-    for item in integration.work:
-        columns = {
+    known = set(session.scalars(select(PasAnomalyRow.fingerprint).filter_by(**where)).all())
+    new_anomalies = [
+        {
             **where,
             "nature": item.nature,
             "fingerprint": item.fingerprint,
@@ -93,11 +102,23 @@ def integrate_in(
             "hint": item.hint,
             "idflux": idflux,
             "status": "open",
-            "created_at": utcnow(),
+            "created_at": now,
         }
-        anomalies += insert_new(session, PasAnomalyRow.__table__, ANOMALY_KEY, columns) is not None
+        for item in integration.work
+        if item.fingerprint not in known
+    ]
+    _insert_new(session, PasRateRow, RATE_KEY, new_rates)
+    _insert_new(session, PasAnomalyRow, ANOMALY_KEY, new_anomalies)
     session.flush()
-    return Written(new, changed, anomalies)
+    return Written(len(new_rates), changed, len(new_anomalies))
+
+
+def _insert_new(session: Session, table: type, key: tuple[str, ...], rows: list[dict]) -> None:
+    """Insert rows in one statement; a row another run inserted meanwhile is left as it is."""
+    if rows:  # Core, not the ORM: the ORM's bulk insert sends ON CONFLICT rows one by one
+        connection = session.connection()
+        insert = insert_for(connection.dialect.name)(table.__table__)
+        connection.execute(insert.on_conflict_do_nothing(index_elements=list(key)), rows)
 
 
 @dataclass(frozen=True)

@@ -74,11 +74,29 @@ def take_returns(
     the store. ``aee`` is the deposit's own answer, the AEE the listing shows for its flux: it
     is kept from there instead of being downloaded again.
     """
-    store, client, platform = run.store, account.client, account.platform
+    return store_fetched(run, account, [fetch_returns(run, account, listing, aee=aee)])
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A listing's new or changed returns, downloaded and not stored yet (:func:`store_fetched`
+    writes them): callers that download in many threads store them in batches."""
+
+    downloaded: list[tuple[ReturnEntry, bytes]]
+    known: set[tuple[str, str, str]]  # the identities stored when the listing was read
+    unlinked: list[ReturnEntry]  # stored before their deposit was known
+
+
+def fetch_returns(
+    run: Run, account: Account, listing: ReturnListing, *, aee: bytes | None = None
+) -> Fetched:
+    """Download the new or changed returns of a listing (one read of the store before);
+    audit those set aside."""
+    client, platform = account.client, account.platform
     entries = listing.entries
     if listing.set_aside:
         _audit_set_aside(run, account, listing.set_aside)
-    with store.read() as session:
+    with run.store.read() as session:
         known = returns_by_identity(session, platform, {e.idflux for e in entries})
     fresh, unlinked = [], []
     for entry in entries:
@@ -87,10 +105,20 @@ def take_returns(
             fresh.append(entry)
         elif not stored.linked:
             unlinked.append(entry)
-    if not (fresh or unlinked):
-        return {}
     downloaded = [(entry, _content(client, entry, aee)) for entry in fresh]
-    return _store_returns(run, account, downloaded, set(known), unlinked)
+    return Fetched(downloaded, set(known), unlinked)
+
+
+def store_fetched(run: Run, account: Account, batch: Iterable[Fetched]) -> dict[int, Verdict]:
+    """Store what was fetched of one account's listings, in one transaction; the verdicts of
+    the deposits whose returns changed."""
+    batch = list(batch)
+    downloaded = [item for fetched in batch for item in fetched.downloaded]
+    unlinked = [entry for fetched in batch for entry in fetched.unlinked]
+    if not (downloaded or unlinked):
+        return {}
+    known = set().union(*(fetched.known for fetched in batch))
+    return _store_returns(run, account, downloaded, known, unlinked)
 
 
 def _content(client: NetEntreprisesClient, entry: ReturnEntry, aee: bytes | None) -> bytes:
