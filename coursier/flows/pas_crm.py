@@ -16,6 +16,7 @@ from uuid import UUID
 
 from prefect import flow
 from prefect.states import State
+from pydantic import Field
 
 from coursier.runkit import (
     NothingToRetry,
@@ -36,6 +37,7 @@ from coursier.tasks.pas_sources import plan_run, what_to_integrate
 
 FLOW = "pas-crm"
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+Month = Annotated[str, Field(pattern=MONTH_PATTERN)]
 
 
 @flow(name=FLOW)
@@ -49,12 +51,11 @@ def pas_crm(
         ),
     ] = None,
     month: Annotated[
-        optional(str, "Un mois (AAAA-MM)", "Le mois précédent"),
+        optional(Month, "Un mois (AAAA-MM)", "Le mois précédent"),
         ask(
             "Mois de dépôt DSN",
             "Le mois déclaré, AAAA-MM (2026-10) ; vide : le mois précédent, celui des DSN "
             "déposées ce mois-ci.",
-            pattern=MONTH_PATTERN,
         ),
     ] = None,
     associations: Annotated[

@@ -51,15 +51,10 @@ def next_pay_month(month: date) -> date:
 def rate_line(rate: EmployeeRate, pay_on: date) -> RateLine:
     """The values to declare for a pay on ``pay_on``."""
     if pay_on > rate.usable_until:
-        return RateLine(
-            rate.employee,
-            rate.payroll_number,
-            None,
-            DEFAULT_GRID,
-            None,
+        return _default_grid(
+            rate,
             f"taux reçu le {rate.received_on:%d/%m/%Y} périmé depuis le "
-            f"{rate.usable_until:%d/%m/%Y} : grille par défaut (métropole ; 23 ou 33 en "
-            "outre-mer)",
+            f"{rate.usable_until:%d/%m/%Y}",
         )
     future = rate.future_effective
     if future is not None and rate.future_rate is not None and future <= pay_on:
@@ -72,16 +67,20 @@ def rate_line(rate: EmployeeRate, pay_on: date) -> RateLine:
             f"nouveau taux en vigueur depuis le {future:%d/%m/%Y}",
         )
     if rate.rate is None:
-        return RateLine(
-            rate.employee,
-            rate.payroll_number,
-            None,
-            DEFAULT_GRID,
-            None,
-            "aucun taux transmis : grille par défaut (métropole ; 23 ou 33 en outre-mer)",
-        )
+        return _default_grid(rate, "aucun taux transmis")
     note = "taux transmis par la DGFiP"
-    if rate.future_effective is not None:
+    if future is not None:
         announced = "" if rate.future_rate is None else f" {rate.future_rate:.2f} %"
-        note += f" ; nouveau taux{announced} à partir du {rate.future_effective:%d/%m/%Y}"
+        note += f" ; nouveau taux{announced} à partir du {future:%d/%m/%Y}"
     return RateLine(rate.employee, rate.payroll_number, rate.rate, DGFIP_RATE, rate.rate_id, note)
+
+
+def _default_grid(rate: EmployeeRate, why: str) -> RateLine:
+    return RateLine(
+        rate.employee,
+        rate.payroll_number,
+        None,
+        DEFAULT_GRID,
+        None,
+        f"{why} : grille par défaut (métropole ; 23 ou 33 en outre-mer)",
+    )

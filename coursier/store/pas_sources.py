@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from coursier.models.deposits import DepositState
@@ -56,29 +56,24 @@ def dossiers_with_month_deposits(session: Session, month: date) -> list[str]:
 def crm_of_flux(session: Session, platform: str, idfluxes: Iterable[str]) -> list[StoredReturn]:
     """The stored PAS returns of these flux, latest publication last."""
     wanted = list(idfluxes)
-    if not wanted:
-        return []
-    query = (
-        select(StoredReturn)
-        .where(
-            StoredReturn.platform == platform,
-            StoredReturn.idflux.in_(wanted),
-            StoredReturn.nature.in_(PAS_NATURES),
-        )
-        .order_by(StoredReturn.published_at, StoredReturn.id)
-    )
-    return list(session.scalars(query))
+    return _pas_returns(session, platform, StoredReturn.idflux.in_(wanted)) if wanted else []
 
 
 def unattached_crm(session: Session, platform: str) -> list[StoredReturn]:
     """The stored PAS returns no deposit of the ledger owns: declarations deposited elsewhere
     (another software, the platform's web form), found in the declarant's listings."""
+    return _pas_returns(session, platform, StoredReturn.deposit_id.is_(None))
+
+
+def _pas_returns(
+    session: Session, platform: str, condition: ColumnElement[bool]
+) -> list[StoredReturn]:
     query = (
         select(StoredReturn)
         .where(
             StoredReturn.platform == platform,
-            StoredReturn.deposit_id.is_(None),
             StoredReturn.nature.in_(PAS_NATURES),
+            condition,
         )
         .order_by(StoredReturn.published_at, StoredReturn.id)
     )

@@ -292,3 +292,24 @@ def test_a_declaration_deposited_elsewhere_is_integrated_and_said_so(
     rows = rate_rows(associations)
     assert sum(siret == D for siret, _ in rows) == 3
     assert not any(r.deposited_here for (siret, _), r in rows.items() if siret == D)
+
+
+def test_without_a_dossier_every_dossier_with_a_dsn_that_month_is_integrated(
+    associations, tmp_path, sandbox
+):
+    deposit(tmp_path, sandbox, sites=SITES[:2])
+    state = pas_crm(month="2026-10", operator=OPERATOR, return_state=True)
+    assert state.is_completed()
+    found = outcomes(associations, state)
+    assert set(found) == {A, B}
+    assert {o.details["dossier"] for o in found.values()} == {DOSSIER.code}
+    nothing = pas_crm(month="2026-09", operator=OPERATOR, return_state=True)
+    assert nothing.is_failed()
+    assert "Aucune DSN mensuelle de 09/2026" in nothing.message
+
+
+def test_an_association_not_of_the_dossier_is_refused_by_name(associations, tmp_path, sandbox):
+    state = integrate(associations=[A, "12345678900011"])
+    assert state.is_failed()
+    assert "12345678900011" in state.message
+    assert "inconnue(s) du dossier" in state.message

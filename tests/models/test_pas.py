@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
 from coursier.models.pas import add_months, integrate, usable_until
 from coursier.models.pas_export import DEFAULT_GRID, DGFIP_RATE, next_pay_month, rate_line
+from coursier.models.pas_matching import (
+    ForeignDeclaration,
+    PublishedReturn,
+    declared_month,
+    latest_by_nature,
+    match_foreign,
+)
 from coursier.models.returns.crm import (
     parse_crm_financier,
     parse_crm_nominatif,
@@ -109,3 +116,31 @@ def test_the_export_applies_the_rate_then_the_future_one_then_the_default_grid()
     assert "grille par défaut" in expired.note
     row = expired.csv_row()
     assert (row["nir"], row["S21.G00.50.006"], row["S21.G00.50.007"]) == ("9999999999999", "", "13")
+
+
+def test_a_return_deposited_elsewhere_is_matched_by_siret_and_month():
+    published = datetime(2026, 11, 9, 8, tzinfo=UTC)
+    assert declared_month("01102026", published) == date(2026, 10, 1)
+    assert declared_month(None, published) == date(2026, 10, 1)  # the month before
+    assert declared_month(None, datetime(2027, 1, 3, tzinfo=UTC)) == date(2026, 12, 1)
+    assert declared_month("01132026", None) is None
+    found = [
+        ForeignDeclaration("F1", "11111111100011", date(2026, 10, 1)),
+        ForeignDeclaration("F2", "11111111100011", date(2026, 9, 1)),
+        ForeignDeclaration("F3", "99999999900099", date(2026, 10, 1)),  # not the dossier's
+        ForeignDeclaration("F1", "11111111100011", date(2026, 10, 1)),  # its 93 beside its 94
+    ]
+    matched = match_foreign(found, ["11111111100011", "11111111100029"], date(2026, 10, 1))
+    assert matched == {"11111111100011": ["F1"]}
+
+
+def test_the_latest_return_of_each_nature_makes_the_crm():
+    old = PublishedReturn("F1", "94", b"old", datetime(2026, 11, 5, tzinfo=UTC))
+    new = PublishedReturn("F1", "94", b"new", datetime(2026, 11, 8, tzinfo=UTC))
+    money = PublishedReturn("F1", "93", b"93", None)
+    crm = latest_by_nature([new, money, old])
+    assert crm.nominatif is new
+    assert crm.financier is money
+    assert crm.taux_sur_taux is None
+    assert crm.received_on == date(2026, 11, 8)
+    assert latest_by_nature([]).received_on is None
