@@ -30,7 +30,7 @@ from coursier.models.returns.crm import (
 )
 from coursier.models.returns.listings import ReturnListing
 from coursier.models.returns.xml import ReturnParseError
-from coursier.runkit import Run
+from coursier.runkit import Progress, Run, artifact_key
 from coursier.store import OutcomeIn, OutcomeStatus
 from coursier.store.pas import integrate_in
 from coursier.store.pas_sources import PAS_NATURES, crm_of_flux
@@ -223,10 +223,12 @@ def integrate_associations(run: Run, planned: list[Planned]) -> list[Association
     time, as they come: SQLite has one writer, and threads queueing for it would wait in its
     busy handler's sleeps. Their results in their order."""
     workers = min(run.settings.pas_concurrency, max(len(planned), 1))
+    progress = Progress(artifact_key(run.flow, "progress"), len(planned), "Associations lues")
     results: list[AssociationResult] = []
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pas") as pool:
         batch: list[Read] = []
         for read in pool.map(partial(read_association, run), planned):
+            progress.tick()
             batch.append(read)
             if len(batch) == WRITE_BATCH:
                 results += write_batch(run, batch)

@@ -313,3 +313,20 @@ def test_an_association_not_of_the_dossier_is_refused_by_name(associations, tmp_
     assert state.is_failed()
     assert "12345678900011" in state.message
     assert "inconnue(s) du dossier" in state.message
+
+
+def test_an_unreadable_crm_fails_its_association_and_is_not_downloaded_again_in_the_run(
+    associations, tmp_path, sandbox
+):
+    deposit(tmp_path, sandbox)
+    platform = sandbox.state(PLATFORM)
+    [flux] = [d.idflux for d in platform.deposits() if d.declared_siret == C]
+    [crm] = [r for r in platform.returns(flux) if r.nature == "94"]
+    platform.overwrite_return(flux, crm.return_id, status="OK", content=b"<rapport><envoi>")
+    state = integrate()
+    assert state.name == "Partial"
+    found = outcomes(associations, state)
+    assert (found[C].status, found[C].error_code) == ("failed", "unreadable")
+    assert "CRM illisible" in found[C].message
+    assert cuts(sandbox).attempts(C) == 2  # its 94 and 93 once: no second pass for bad content
+    assert {found[s].status for s in (A, B, D)} == {"ok"}
