@@ -90,9 +90,12 @@ def _integrate(
     month, dossiers = what_to_integrate(run, code, month_text, associations, retry)
     plan = plan_run(run, month, dossiers, single=code is not None and retry is None)
     if not (plan.work or plan.failed):
+        nothing = f"Aucune DSN mensuelle de {month:%m/%Y}"
+        if code is None:  # a scheduled run before the month's deposits: nothing to do yet
+            return run.finish(f"{nothing} dans le portefeuille : rien à intégrer.")
         raise RunFailed(
-            f"Aucune DSN mensuelle de {month:%m/%Y} pour {code or 'aucun dossier'} : déposez-la "
-            "(flow dsn-deposit) ou attendez que ses retours soient relevés (dsn-returns)."
+            f"{nothing} pour le dossier {code} : déposez-la (flow dsn-deposit) ou attendez "
+            "que ses retours soient relevés (dsn-returns)."
         )
     results = integrate_associations(run, plan.work)
     cut = [r.planned for r in results if r.retryable]
@@ -101,7 +104,7 @@ def _integrate(
         again = {r.association.key: r for r in integrate_associations(run, cut)}
         results = [again.get(r.association.key, r) for r in results]
     run.record([*plan.failed, *(r.outcome() for r in results)])
-    for shown in dict.fromkeys([*dossiers]):
+    for shown in dossiers:
         mine = [r for r in results if r.association.dossier == shown]
         publish_pas_screen(shown, month, mine, plan.warnings.get(shown))
     return run.finish(_summary(results, plan.failed))

@@ -10,8 +10,9 @@
   rate than that one (S21.G00.50.006). A sample DSN's identifiers are random and never match:
   only a DSN written from an earlier CRM, as a payroll software does, can be flagged.
 
-Everything is drawn from generators seeded by the flux, the SIRET and the employee: the same
-file always gets the same returns.
+Everything but the rate identifier (the flux's) is drawn from generators seeded by the SIRET,
+the employee and the month: the same declaration always gets the same returns, whatever its
+flux id (a new one at each sandbox start).
 """
 
 from __future__ import annotations
@@ -99,8 +100,8 @@ def transmitted_rate(siret: str, employee: DeclaredEmployee) -> Decimal:
     return Decimal(_rng("rate", siret, employee.key).randrange(0, 2500)) / 100
 
 
-def _pas_rate(siret: str, idflux: str, employee: DeclaredEmployee, month: date) -> PasRate:
-    rng = _rng("future", idflux, employee.key)
+def _pas_rate(siret: str, employee: DeclaredEmployee, month: date) -> PasRate:
+    rng = _rng("future", siret, employee.key, f"{month:%Y%m}")
     future = rng.random() < FUTURE_SHARE
     effective = add_months(month.replace(day=1), 2)
     return PasRate(
@@ -113,8 +114,8 @@ def _pas_rate(siret: str, idflux: str, employee: DeclaredEmployee, month: date) 
     )
 
 
-def _address_anomaly(idflux: str, employee: DeclaredEmployee) -> ReturnAnomaly | None:
-    if not employee.address or _rng("adr", idflux, employee.key).random() >= ADDRESS_SHARE:
+def _address_anomaly(siret: str, employee: DeclaredEmployee) -> ReturnAnomaly | None:
+    if not employee.address or _rng("adr", siret, employee.key).random() >= ADDRESS_SHARE:
         return None
     return ReturnAnomaly(
         "ADR05",
@@ -194,8 +195,8 @@ def write_crm(
     siret = declaration.siren + declaration.nic
     idflux = envoi.idflux
     employees = [e for e in declared_employees(lines) if e.key]
-    rates = [_pas_rate(siret, idflux, e, month) for e in employees]
-    addresses = [a for e in employees if (a := _address_anomaly(idflux, e))]
+    rates = [_pas_rate(siret, e, month) for e in employees]
+    addresses = [a for e in employees if (a := _address_anomaly(siret, e))]
     flagged = [a for e in employees if (a := _discrepancy(siret, e, issued))]
     rate_id = str(_rng("rate-id", idflux).randrange(10**17, 10**18))
     issued.record(siret, rate_id, rates)

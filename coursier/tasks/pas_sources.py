@@ -119,6 +119,7 @@ def plan_run(run: Run, month: date, dossiers: dict[str, list[str] | None], *, si
     """
     plan = Plan()
     accounts: dict[str, Account] = {}
+    looked: dict[str, tuple[str | None, list[ForeignDeclaration]]] = {}
     for code, wanted in dossiers.items():
         try:
             dossier = run.dossier(code)
@@ -129,12 +130,27 @@ def plan_run(run: Run, month: date, dossiers: dict[str, list[str] | None], *, si
             details = {"dossier": code, "month": f"{month:%Y-%m}"}
             plan.failed.append(OutcomeIn(code, "failed", type(error).__name__, str(error), details))
             continue
-        account = accounts.setdefault(account.key, account)  # one client per account
-        planned, warning = plan_associations(run, account, dossier, month, wanted)
-        plan.work += planned
+        if account.key not in accounts:  # one client and one look elsewhere per account
+            accounts[account.key] = account
+            looked[account.key] = look_elsewhere(run, account)
+        account = accounts[account.key]
+        warning, found = looked[account.key]
+        plan.work += plan_associations(run, account, dossier, month, wanted, found)
         if warning:
             plan.warnings[code] = warning
     return plan
+
+
+def look_elsewhere(run: Run, account: Account) -> tuple[str | None, list[ForeignDeclaration]]:
+    """The declarations deposited elsewhere that the account's stored returns name, after
+    listing the new ones; why they could not be listed, if they could not (those stored
+    before are still found)."""
+    warning = None
+    try:
+        list_foreign_returns(run, account)
+    except ConnectorError as error:
+        warning = f"retours des déclarations déposées ailleurs non relevés : {error}"
+    return warning, foreign_declarations(run, account)
 
 
 def plan_associations(
@@ -143,9 +159,10 @@ def plan_associations(
     dossier: DossierView,
     month: date,
     wanted: list[str] | None,
-) -> tuple[list[Planned], str | None]:
-    """A dossier's associations to integrate (``wanted``: these SIRET only), and why the
-    declarations deposited elsewhere could not be looked for, if they could not."""
+    elsewhere: list[ForeignDeclaration],
+) -> list[Planned]:
+    """A dossier's associations to integrate (``wanted``: these SIRET only): those with a
+    deposit here, else with a declaration deposited ``elsewhere``."""
     unknown = sorted(set(wanted or ()) - set(dossier.sirets))
     if unknown:
         raise RunFailed(
@@ -154,12 +171,7 @@ def plan_associations(
         )
     with run.store.read() as session:
         deposits = month_deposits(session, dossier.code, month)
-    warning = None
-    try:
-        list_foreign_returns(run, account)
-    except ConnectorError as error:
-        warning = f"retours des déclarations déposées ailleurs non relevés : {error}"
-    foreign = match_foreign(foreign_declarations(run, account), dossier.sirets, month)
+    foreign = match_foreign(elsewhere, dossier.sirets, month)
     planned = []
     for siret in wanted or dossier.sirets:
         association = Association(dossier.code, siret, month)
@@ -167,7 +179,7 @@ def plan_associations(
             planned.append(Planned(association, (deposits[siret].idflux,), True, account))
         elif siret in foreign:
             planned.append(Planned(association, tuple(foreign[siret]), False, account))
-    return planned, warning
+    return planned
 
 
 def list_foreign_returns(run: Run, account: Account) -> None:

@@ -42,9 +42,10 @@ def test_the_work_list_the_correction_and_the_rates_export(associations, tmp_pat
     with open_store(associations.effective_database_url()) as store, store.read() as session:
         [event] = [e for e in query_audit(session) if e.action == "pas.anomaly.corrected"]
     assert (event.actor, event.dossier) == ("claire", DOSSIER.code)
-    table = pas("anomalies", "--dossier", DOSSIER.code)
+    table = pas("anomalies", "--dossier", DOSSIER.code, "--all")
     assert table.exit_code == 0
     assert "ADR05" in table.output
+    assert "corrigée" in table.output
 
     exported = pas("rates", "--dossier", DOSSIER.code, "--month", "2026-10", "--csv")
     assert exported.exit_code == 0, exported.output

@@ -304,8 +304,11 @@ def test_without_a_dossier_every_dossier_with_a_dsn_that_month_is_integrated(
     assert set(found) == {A, B}
     assert {o.details["dossier"] for o in found.values()} == {DOSSIER.code}
     nothing = pas_crm(month="2026-09", operator=OPERATOR, return_state=True)
-    assert nothing.is_failed()
+    assert nothing.is_completed()  # a scheduled run before the deposits: nothing to do yet
     assert "Aucune DSN mensuelle de 09/2026" in nothing.message
+    asked = integrate("2026-09")
+    assert asked.is_failed()  # one dossier asked for: say what to do
+    assert "déposez-la" in asked.message
 
 
 def test_an_association_not_of_the_dossier_is_refused_by_name(associations, tmp_path, sandbox):
