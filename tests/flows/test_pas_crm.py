@@ -18,10 +18,12 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 from stdnum import luhn
+from typer.testing import CliRunner
 
 import coursier.tasks.accounts
 from coursier.connectors.http import RetryPolicy
 from coursier.connectors.net_entreprises.client import NetEntreprisesClient
+from coursier.deployments.cli import app
 from coursier.deployments.sandbox_world import (
     WorldDossier,
     credentials_for,
@@ -333,3 +335,19 @@ def test_an_unreadable_crm_fails_its_association_and_is_not_downloaded_again_in_
     assert "CRM illisible" in found[C].message
     assert cuts(sandbox).attempts(C) == 2  # its 94 and 93 once: no second pass for bad content
     assert {found[s].status for s in (A, B, D)} == {"ok"}
+
+
+def test_coursier_rerun_redoes_only_the_failed_association(associations, tmp_path, sandbox):
+    deposit(tmp_path, sandbox)
+    cuts(sandbox).cut(D)
+    first = integrate()
+    assert first.name == "Partial"
+    cuts(sandbox).cut(D, 0)
+    before = {s: cuts(sandbox).attempts(s) for s in (A, B, C)}
+    result = CliRunner().invoke(app, ["rerun", str(first.state_details.flow_run_id)])
+    assert result.exit_code == 0, result.output
+    assert {s: cuts(sandbox).attempts(s) for s in (A, B, C)} == before
+    with open_store(associations.effective_database_url()) as store, store.read() as session:
+        rows = session.scalars(select(PasRateRow).where(PasRateRow.siret == D)).all()
+    assert len(rows) == EMPLOYEES[D]
+    assert {r.flow_run_id for r in rows} != {str(first.state_details.flow_run_id)}
