@@ -10,12 +10,19 @@ declare for all of them. The platform's clients read the sandbox's clock and ret
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import date
 from decimal import Decimal
 from functools import partial
 
 import pytest
 import yaml
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    ArtifactFilterKey,
+)
 from sqlalchemy import func, select
 from stdnum import luhn
 from typer.testing import CliRunner
@@ -106,6 +113,15 @@ def deposit(tmp_path, sandbox, month=OCTOBER, sites=SITES, applying=None, publis
     assert state.is_completed(), state.message
     if publish:
         sandbox.clock.advance(EVERY_RETURN_OUT_S)
+
+
+def three_here_one_elsewhere(tmp_path, sandbox):
+    """A, B, C deposited by coursier; D's DSN by another software, with the same account."""
+    deposit(tmp_path, sandbox, sites=SITES[:3], publish=False)
+    block = credentials_for(BUREAU, sandbox.url(PLATFORM), "application", None, PLATFORM)
+    with NetEntreprisesClient(block) as other_software:
+        other_software.deposit(writer.write_bytes(pas_month(SITES[3], OCTOBER, 3, seed=9)))
+    sandbox.clock.advance(EVERY_RETURN_OUT_S)
 
 
 def integrate(month="2026-10", **parameters):
@@ -276,14 +292,7 @@ def test_a_taux_sur_taux_flags_the_employee_whose_applied_rate_is_not_the_valid_
 def test_a_declaration_deposited_elsewhere_is_integrated_and_said_so(
     associations, tmp_path, sandbox
 ):
-    deposit(tmp_path, sandbox, sites=SITES[:3], publish=False)
-    # The fourth association's DSN is deposited by another software, with the same account.
-    other_software = NetEntreprisesClient(
-        credentials_for(BUREAU, sandbox.url("net-entreprises"), "application", None, PLATFORM)
-    )
-    with other_software:
-        other_software.deposit(writer.write_bytes(pas_month(SITES[3], OCTOBER, 3, seed=9)))
-    sandbox.clock.advance(EVERY_RETURN_OUT_S)
+    three_here_one_elsewhere(tmp_path, sandbox)
     state = integrate()
     assert state.is_completed()
     found = outcomes(associations, state)
@@ -351,3 +360,44 @@ def test_coursier_rerun_redoes_only_the_failed_association(associations, tmp_pat
         rows = session.scalars(select(PasRateRow).where(PasRateRow.siret == D)).all()
     assert len(rows) == EMPLOYEES[D]
     assert {r.flow_run_id for r in rows} != {str(first.state_details.flow_run_id)}
+
+
+def test_the_screen_artifacts_show_each_association_and_each_employee(
+    associations, tmp_path, sandbox
+):
+    three_here_one_elsewhere(tmp_path, sandbox)
+    cuts(sandbox).cut(B)
+    state = integrate()
+    assert state.name == "Partial"
+    [screen] = artifacts_of(state, "pas-crm-asso-04")
+    rows = {row["Association (SIRET)"]: row for row in table_of(screen)}
+    assert rows[A]["Intégration"] == "✓"
+    assert rows[B]["Intégration"].startswith("échec : transfert interrompu")
+    assert rows[A]["CRM nominatif"] in ("OK", "anomalies")
+    assert rows[A]["CRM financier"] == "OK"
+    assert rows[A]["Taux"] == EMPLOYEES[A]
+    assert rows[D]["Origine"] == "DSN déposée hors coursier"
+    assert rows[C]["Origine"] == "DSN déposée par coursier"
+    [employees] = artifacts_of(state, "pas-crm-asso-04-taux")
+    lines = table_of(employees)
+    assert len(lines) == EMPLOYEES[A] + EMPLOYEES[C] + EMPLOYEES[D]
+    assert all(len(line["Identifiant du taux"]) == 18 for line in lines)
+    [summary] = artifacts_of(state, "pas-crm-asso-04-resume")
+    assert B in summary.data
+    assert "coursier rerun" in summary.data
+    shown = json.dumps([table_of(screen), lines]) + summary.data
+    assert BUREAU.password.get_secret_value() not in shown
+
+
+def artifacts_of(state, key):
+    with get_client(sync_client=True) as client:
+        return client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[key]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id]),
+            )
+        )
+
+
+def table_of(artifact):
+    return json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
