@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from coursier.models.deposits import DepositState
+from coursier.store.ledger import IN_BATCH
 from coursier.store.ledger_tables import Deposit, StoredReturn
 
 PAS_NATURES = ("93", "94", "95")
@@ -55,8 +56,12 @@ def dossiers_with_month_deposits(session: Session, month: date) -> list[str]:
 
 def crm_of_flux(session: Session, platform: str, idfluxes: Iterable[str]) -> list[StoredReturn]:
     """The stored PAS returns of these flux, latest publication last."""
-    wanted = list(idfluxes)
-    return _pas_returns(session, platform, StoredReturn.idflux.in_(wanted)) if wanted else []
+    wanted = sorted(set(idfluxes))
+    found = []
+    for start in range(0, len(wanted), IN_BATCH):
+        batch = wanted[start : start + IN_BATCH]
+        found += _pas_returns(session, platform, StoredReturn.idflux.in_(batch))
+    return sorted(found, key=lambda r: (r.published_at is None, r.published_at, r.id))
 
 
 def unattached_crm(session: Session, platform: str) -> list[StoredReturn]:

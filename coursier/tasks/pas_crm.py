@@ -95,11 +95,11 @@ class Read:
     outcome: Ready | AssociationResult
 
 
-def read_association(run: Run, planned: Planned) -> Read:
+def read_association(run: Run, stored: StoredCrm, planned: Planned) -> Read:
     """Fetch and parse one association's CRM, without writing to the store."""
     failed = partial(AssociationResult, planned, "failed")
     try:
-        crm, fetched = fetch_crm(run, planned)
+        crm, fetched = fetch_crm(run, planned, stored.of(planned))
     except TransportError as error:
         why = failed(f"transfert interrompu : {error}", type(error).__name__, retryable=True)
         return Read(planned, (), why)
@@ -122,11 +122,12 @@ def read_association(run: Run, planned: Planned) -> Read:
     return Read(planned, fetched, Ready(planned, integration, crm.nominatif.idflux))
 
 
-def fetch_crm(run: Run, planned: Planned) -> tuple[CrmSet, tuple[Fetched, ...]]:
-    """The association's CRM: the stored ones, and when its 94 or 93 is not stored, what its
-    flux's listing brings (downloaded, not stored yet). A 95 published later and overwritten
-    returns come with the returns control's listings."""
-    stored = _stored(run, planned)
+def fetch_crm(
+    run: Run, planned: Planned, stored: list[PublishedReturn]
+) -> tuple[CrmSet, tuple[Fetched, ...]]:
+    """The association's CRM: the ``stored`` ones, and when its 94 or 93 is not stored, what
+    its flux's listing brings (downloaded, not stored yet). A 95 published later and
+    overwritten returns come with the returns control's listings."""
     crm = latest_by_nature(stored)
     if not planned.deposited_here or (crm.nominatif and crm.financier):
         return crm, ()
@@ -144,12 +145,29 @@ def fetch_crm(run: Run, planned: Planned) -> tuple[CrmSet, tuple[Fetched, ...]]:
     return latest_by_nature([*stored, *new]), tuple(fetched)
 
 
-def _stored(run: Run, planned: Planned) -> list[PublishedReturn]:
-    with run.store.read() as session:
-        stored = crm_of_flux(session, planned.account.platform, planned.idfluxes)
-        return [
-            PublishedReturn(r.idflux, r.nature, r.content or b"", r.published_at) for r in stored
-        ]
+@dataclass(frozen=True)
+class StoredCrm:
+    """The PAS returns already stored for a run's associations, read in one go (per platform
+    and batch of flux) rather than by each association's thread."""
+
+    by_flux: dict[tuple[str, str], list[PublishedReturn]]
+
+    @classmethod
+    def read(cls, run: Run, planned: list[Planned]) -> StoredCrm:
+        by_flux: dict[tuple[str, str], list[PublishedReturn]] = {}
+        platforms = {p.account.platform for p in planned}
+        with run.store.read() as session:
+            for platform in platforms:
+                fluxes = {f for p in planned if p.account.platform == platform for f in p.idfluxes}
+                for r in crm_of_flux(session, platform, fluxes):
+                    by_flux.setdefault((platform, r.idflux), []).append(
+                        PublishedReturn(r.idflux, r.nature, r.content or b"", r.published_at)
+                    )
+        return cls(by_flux)
+
+    def of(self, planned: Planned) -> list[PublishedReturn]:
+        platform = planned.account.platform
+        return [r for f in planned.idfluxes for r in self.by_flux.get((platform, f), [])]
 
 
 def _parsed(parse: Callable[[bytes], object], item: PublishedReturn | None):
@@ -227,7 +245,8 @@ def integrate_associations(run: Run, planned: list[Planned]) -> list[Association
     results: list[AssociationResult] = []
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pas") as pool:
         batch: list[Read] = []
-        for read in pool.map(partial(read_association, run), planned):
+        stored = StoredCrm.read(run, planned)
+        for read in pool.map(partial(read_association, run, stored), planned):
             progress.tick()
             batch.append(read)
             if len(batch) == WRITE_BATCH:
