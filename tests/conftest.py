@@ -342,12 +342,12 @@ def prefect_api(
 ) -> Iterator[str]:
     """One temporary Prefect API for the whole session (it takes seconds to start), on a
     database of the session's PostgreSQL (:mod:`tests.prefect_harness` says why): its URL. Its
-    log is ``prefect-server.log`` in the session's base temporary folder."""
+    home and its log (``server.log``) are ``prefect-api`` in the session's temporary folder."""
     from tests.prefect_harness import prefect_api_on
 
     database = postgres_server.url(postgres_server.create_database())
-    log = tmp_path_factory.getbasetemp() / "prefect-server.log"
-    with prefect_api_on(database.replace("postgresql://", "postgresql+asyncpg://", 1), log) as api:
+    home = tmp_path_factory.mktemp("prefect-api")
+    with prefect_api_on(database.replace("postgresql://", "postgresql+asyncpg://", 1), home) as api:
         yield api
 
 

@@ -1,9 +1,12 @@
-"""A local Prefect server for the demo and the benchmarks, started and stopped cleanly.
+"""A local Prefect server for the demo, the benchmarks and the tests, started and stopped
+cleanly.
 
 Ephemeral mode prints cancellation errors at exit after large runs; a server of our own, bound
 to 127.0.0.1 with the home it is given, does not, and keeps the runs for the UI afterwards. It
 inherits this process's environment, so the block encryption key the console script (or the
 demo's world) put there: without one, Prefect writes its own key into the server's database.
+It dies with the process that started it, even one killed outright (``kill -9`` of a demo
+left its server running, holding its port and its database).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,6 +25,13 @@ from prefect.logging.handlers import APILogHandler
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 STARTUP_SECONDS = 90
+# Asks the kernel for SIGTERM when the parent dies (prctl PR_SET_PDEATHSIG, kept across exec),
+# then becomes the server: no preexec_fn, which is unsafe in a process that has threads.
+_DIE_WITH_PARENT_THEN_EXEC = (
+    "import ctypes, os, signal, sys; "
+    "ctypes.CDLL(None).prctl(1, signal.SIGTERM); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
 
 
 class PrefectServerError(RuntimeError):
@@ -34,10 +44,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def server_environment(home: Path, port: int) -> dict[str, str]:
+def server_environment(
+    home: Path, port: int, settings: Mapping[str, str] | None = None
+) -> dict[str, str]:
     api = f"http://127.0.0.1:{port}/api"
     return {
         **os.environ,
+        **(settings or {}),
         "PREFECT_HOME": str(home.resolve()),
         "PREFECT_API_URL": api,
         "PREFECT_UI_API_URL": api,
@@ -49,16 +62,19 @@ def server_environment(home: Path, port: int) -> dict[str, str]:
 
 
 @contextmanager
-def local_prefect_server(home: Path, port: int | None = None) -> Iterator[str]:
-    """Start ``prefect server start`` on 127.0.0.1, point this process at it, stop it after."""
+def local_prefect_server(
+    home: Path, port: int | None = None, settings: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """Start ``prefect server start`` on 127.0.0.1, point this process at it, stop it after.
+    ``settings``: Prefect variables for the server only (its database, say)."""
     port = port or free_port()
     home.mkdir(parents=True, exist_ok=True)
     log_path = home / "server.log"
-    command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1"]
+    command = [sys.executable, "-c", _DIE_WITH_PARENT_THEN_EXEC, "-m", "prefect", "server"]
     with log_path.open("ab") as log:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
-            [*command, "--port", str(port)],
-            env=server_environment(home, port),
+            [*command, "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=server_environment(home, port, settings),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
