@@ -6,6 +6,9 @@ Open it with ``open_store(url)`` (which migrates the schema), then work inside
 ``with store.begin() as session:``.
 """
 
+import importlib
+import pkgutil
+
 from coursier.store.audit import append_audit, query_audit
 from coursier.store.database import Store, open_store
 from coursier.store.ledger_tables import Deposit, ReturnCursor, StoredReturn
@@ -65,3 +68,15 @@ __all__ = [
     "run_summary",
     "set_m2m",
 ]
+
+
+def _register_every_table() -> None:
+    """Each procedure keeps its tables in a ``coursier/store/*_tables.py`` module, which puts
+    them on ``Base`` when imported: importing them all here lets the migrations and the schema
+    checks see every table, and a new procedure add its own without touching a shared module."""
+    for module in pkgutil.iter_modules(__path__):
+        if module.name.endswith("_tables"):
+            importlib.import_module(f"{__name__}.{module.name}")
+
+
+_register_every_table()

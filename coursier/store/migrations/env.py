@@ -11,9 +11,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 
-# Imported for their tables, which they register on Base: the ledger's, the PAS's.
-import coursier.store.ledger_tables
-import coursier.store.pas_tables  # noqa: F401
+import coursier.store  # noqa: F401  (registers every ``*_tables`` module's tables on Base)
 from coursier.store.tables import VERSION_TABLE, Base
 
 config = context.config
