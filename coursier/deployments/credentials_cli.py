@@ -16,17 +16,11 @@ concentrateur account (service 98) it also makes a call on behalf of the dossier
 
 from __future__ import annotations
 
-import getpass
 import json
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Annotated, Any, Literal, NoReturn
+from typing import Annotated, Literal
 
-import httpx
 import pydantic
 import typer
-from prefect.exceptions import PrefectHTTPStatusError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -37,7 +31,6 @@ from coursier.connectors.credentials import (
     Scope,
     ScopeChain,
     block_name,
-    key_slug,
     load,
     save,
 )
@@ -57,14 +50,25 @@ from coursier.connectors.net_entreprises.scopes import (
     resolve_account_credentials,
     set_advice,
 )
-from coursier.deployments.prefect_errors import EPHEMERAL_LATE, ephemeral_prefect_late
+from coursier.deployments.credentials_common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    JsonOption,
+    KeyOption,
+    ScopeOption,
+    audit_change,
+    dossier_or_fail,
+    fail,
+    french_error,
+    name_or_fail,
+    prefect_api,
+    scope_text,
+    stdin_line,
+    warn_if_unknown,
+)
 from coursier.deployments.terminal import console
 from coursier.models.portfolio import PLATFORMS, Platform
-from coursier.settings import CoursierSettings
-from coursier.store import DossierView, Store, append_audit, get_dossier, list_dossiers, open_store
-from coursier.store.database import StoreUnavailable
-
-EXIT_FAILED, EXIT_BAD_INPUT = 1, 2
+from coursier.store import DossierView
 
 app = typer.Typer(
     help="Identifiants Net-Entreprises / IZILIO par étendue (application, répertoire, "
@@ -72,18 +76,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-ScopeOption = Annotated[
-    Scope, typer.Option("--scope", help="application, directory, company ou dossier.")
-]
-KeyOption = Annotated[
-    str | None,
-    typer.Option(
-        "--key", help="Code du répertoire, SIREN de la société ou code du dossier selon --scope."
-    ),
-]
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Un tableau JSON sur la sortie standard, seul.")
-]
 PlatformChoice = Annotated[
     Platform | None,
     typer.Option(
@@ -161,10 +153,11 @@ def set_command(
         )
     except pydantic.ValidationError as exc:
         for error in exc.errors():
-            errors.print(f"[bold red]✘[/] {escape(_french(error))}", highlight=False)
+            message = french_error(error, _OPTION_OF_FIELD)
+            errors.print(f"[bold red]✘[/] {escape(message)}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    _warn_if_unknown(errors, scope, key)
-    with _prefect_api(errors):
+    warn_if_unknown(errors, scope, key)
+    with prefect_api(errors):
         moved = _move_legacy_izilio(block)
         name = save(block, credentials_prefix(block.platform))
     if moved is not None:
@@ -177,7 +170,7 @@ def set_command(
     _audit(errors, "credentials.set", name, block)
     console().print(
         f"[green]✔[/] identifiants {block.platform} enregistrés sous {name} "
-        f"({_scope_text(scope, key)})",
+        f"({scope_text(scope, key)})",
         highlight=False,
     )
 
@@ -186,7 +179,7 @@ def set_command(
 def list_command(as_json: JsonOption = False) -> None:
     """Liste les identifiants enregistrés des deux plateformes, sans jamais montrer de mot de
     passe."""
-    with _prefect_api(Console(stderr=True)):
+    with prefect_api(Console(stderr=True)):
         saved = list_account_credentials()
     rows = [
         {
@@ -247,9 +240,9 @@ def resolve_command(
 ) -> None:
     """Montre quels identifiants un dossier utilise sur sa plateforme, et pourquoi."""
     errors = Console(stderr=True, soft_wrap=True)
-    view = _dossier(errors, dossier)
+    view = dossier_or_fail(errors, dossier)
     wanted = platform or view.platform
-    with _prefect_api(errors):
+    with prefect_api(errors):
         saved = {item.name: item for item in list_account_credentials()}
     out = Console(soft_wrap=True)
     out.print(
@@ -273,13 +266,13 @@ def resolve_command(
                 refused, mark = candidate, f"✘ identifiants {item.block.platform}"
             else:
                 mark = f"ignoré : identifiants {item.block.platform}"
-        label = _scope_text(candidate.scope, candidate.key)
+        label = scope_text(candidate.scope, candidate.key)
         out.print(f"  {label:<40} {candidate.name:<50} {mark}", markup=False, highlight=False)
     if refused is not None:
         block_platform = saved[refused.name].block.platform
-        _fail(errors, refusal(refused.name, block_platform, wanted), EXIT_FAILED)
+        fail(errors, refusal(refused.name, block_platform, wanted), EXIT_FAILED)
     if chosen is None:
-        _fail(errors, f"aucun identifiant pour ce dossier : {set_advice(wanted)}", EXIT_FAILED)
+        fail(errors, f"aucun identifiant pour ce dossier : {set_advice(wanted)}", EXIT_FAILED)
 
 
 @app.command("delete")
@@ -288,7 +281,7 @@ def delete_command(
 ) -> None:
     """Supprime les identifiants d'une étendue (les plus larges reprennent la main)."""
     errors = Console(stderr=True, soft_wrap=True)
-    with _prefect_api(errors):
+    with prefect_api(errors):
         # With --platform, every block that platform would use at this scope: its own name and
         # a legacy one, so that the wider scopes do take over.
         found = _saved_at(errors, scope, key, platform, "supprimer", EXIT_BAD_INPUT)
@@ -314,22 +307,22 @@ def connection_test(
     concentrateur, fait aussi un appel au nom du déclarant du dossier."""
     errors = Console(stderr=True, soft_wrap=True)
     view: DossierView | None = None
-    with _prefect_api(errors):
+    with prefect_api(errors):
         if dossier is not None:
-            view = _dossier(errors, dossier)
+            view = dossier_or_fail(errors, dossier)
             try:
                 resolved = resolve_account_credentials(_chain(view), platform or view.platform)
             except ConnectorError as exc:  # CredentialsNotFound among them
-                _fail(errors, str(exc), EXIT_FAILED)
+                fail(errors, str(exc), EXIT_FAILED)
             block, name = resolved.block, resolved.name
         elif scope is not None:
             name, block = _saved_at(errors, scope, key, platform, "tester", EXIT_FAILED)[0]
         else:
-            _fail(errors, "indiquez un dossier, ou --scope (et --key)", EXIT_BAD_INPUT)
+            fail(errors, "indiquez un dossier, ou --scope (et --key)", EXIT_BAD_INPUT)
     concentrateur = block.service_code() == CONCENTRATEUR
     declarant = view.declarant if concentrateur and view is not None else None
     if concentrateur and view is not None and declarant is None:
-        _fail(errors, _no_declarant(view, name), EXIT_FAILED)
+        fail(errors, _no_declarant(view, name), EXIT_FAILED)
     acting_for = f", pour le déclarant {declarant.siret}" if declarant else ""
     try:
         with NetEntreprisesClient(block, declarant=declarant) as client:
@@ -338,7 +331,7 @@ def connection_test(
             else:
                 client.test_connection()
     except ConnectorError as exc:
-        _fail(errors, f"échec de la connexion avec {name}{acting_for} : {exc}", EXIT_FAILED)
+        fail(errors, f"échec de la connexion avec {name}{acting_for} : {exc}", EXIT_FAILED)
     console().print(
         f"[green]✔[/] connexion réussie avec {name} ({block.platform}, {block.environment}, "
         f"service {block.service_code()}{acting_for})",
@@ -375,7 +368,7 @@ def _saved_at(
     the one block saved there. Fails when there is none, or several and no ``--platform``."""
     found: list[tuple[str, NetEntreprisesCredentials]] = []
     for prefix in dict.fromkeys([*(credentials_prefix(p) for p in PLATFORMS), LEGACY_PREFIX]):
-        name = _name_or_fail(errors, prefix, scope, key)
+        name = name_or_fail(errors, prefix, scope, key)
         block = load(NetEntreprisesCredentials, name)
         if block is None:
             continue
@@ -387,10 +380,10 @@ def _saved_at(
         found.sort(key=lambda item: not item[0].startswith(f"{platform}--"))
     if not found:
         tried = [
-            _name_or_fail(errors, credentials_prefix(p), scope, key)
+            name_or_fail(errors, credentials_prefix(p), scope, key)
             for p in ([platform] if platform else PLATFORMS)
         ]
-        _fail(
+        fail(
             errors,
             f"aucun identifiant de connexion enregistré sous {' ni '.join(tried)} : voyez ceux "
             "qui le sont avec `coursier credentials list`",
@@ -398,7 +391,7 @@ def _saved_at(
         )
     if platform is None and len(found) > 1:
         names = ", ".join(name for name, _ in found)
-        _fail(
+        fail(
             errors,
             f"plusieurs identifiants à cette étendue ({names}) : précisez lesquels {verb} avec "
             "--platform net-entreprises ou --platform izilio",
@@ -428,9 +421,9 @@ def _move_legacy_izilio(
 
 def _read_password(errors: Console, from_stdin: bool) -> str:
     if from_stdin:
-        password = _stdin_line()
+        password = stdin_line()
         if password is None:
-            _fail(
+            fail(
                 errors,
                 "entrée standard fermée : passez-y le mot de passe (… | coursier credentials set "
                 "… --password-stdin), ou omettez --password-stdin pour le saisir",
@@ -439,86 +432,12 @@ def _read_password(errors: Console, from_stdin: bool) -> str:
     else:
         password = typer.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
     if not password:
-        _fail(errors, "mot de passe vide : saisissez-le", EXIT_BAD_INPUT)
+        fail(errors, "mot de passe vide : saisissez-le", EXIT_BAD_INPUT)
     return password
-
-
-def _stdin_line() -> str | None:
-    """The first line of standard input; None when it is closed or absent (``0<&-``)."""
-    try:
-        return sys.stdin.readline().rstrip("\r\n") if sys.stdin is not None else None
-    except (OSError, ValueError):  # ValueError: a closed file
-        return None
-
-
-def _french(error: Any) -> str:
-    """A validation error of the Block in French; never quotes the input (the password)."""
-    field = _OPTION_OF_FIELD.get(str(error["loc"][0]), "") if error["loc"] else ""
-    kind, ctx = error["type"], error.get("ctx", {})
-    if kind == "value_error":
-        message = str(ctx["error"])
-    elif kind in ("string_too_long", "too_long"):
-        message = f"trop long : {ctx['max_length']} caractères au plus"
-    elif kind in ("string_too_short", "too_short"):
-        message = "vide : renseignez-le"
-    else:
-        message = f"valeur refusée ({error['msg']})"
-    return f"{field} : {message}" if field else message
-
-
-def _warn_if_unknown(errors: Console, scope: Scope, key: str | None) -> None:
-    """Identifiers for a key the portfolio does not know would never be used: say so."""
-    if scope == "application" or not key:
-        return
-    with _store(errors) as store, store.begin() as s:
-        dossiers = list_dossiers(s)
-    known = {
-        "dossier": {d.code for d in dossiers},
-        "company": {d.company_key for d in dossiers},
-        "directory": {d.directory_code for d in dossiers},
-    }[scope]
-    if key_slug(scope, key) not in {key_slug(scope, k) for k in known if k}:
-        errors.print(
-            f"[yellow]![/] {escape(key)} n'est pas dans le portefeuille ({SCOPE_LABELS[scope]}) "
-            ": ces identifiants ne serviront qu'une fois le portefeuille importé",
-            highlight=False,
-        )
-
-
-def _dossier(errors: Console, code: str) -> DossierView:
-    with _store(errors) as store, store.begin() as s:
-        dossier = get_dossier(s, code)
-    if dossier is None:
-        _fail(
-            errors,
-            f"dossier {code} inconnu : vérifiez son code (`coursier portfolio list`) ou importez "
-            "le portefeuille",
-            EXIT_BAD_INPUT,
-        )
-    return dossier
 
 
 def _chain(dossier: DossierView) -> ScopeChain:
     return ScopeChain.of(dossier)
-
-
-def _name_or_fail(errors: Console, prefix: str, scope: Scope, key: str | None) -> str:
-    try:
-        return block_name(prefix, scope, key)
-    except ValueError as exc:
-        _fail(errors, str(exc), EXIT_BAD_INPUT)
-
-
-def _store(errors: Console) -> Store:
-    """The store the settings point at; one that cannot be opened is a message and exit 1."""
-    try:
-        return open_store(CoursierSettings().effective_database_url())
-    except StoreUnavailable as exc:
-        _fail(errors, str(exc), EXIT_FAILED)
-
-
-def _scope_text(scope: Scope, key: str | None) -> str:
-    return SCOPE_LABELS[scope] + (f" {key}" if key else "")
 
 
 def _audit(
@@ -533,49 +452,14 @@ def _audit(
     moved_from: str | None = None,
 ) -> None:
     """Who saved or deleted which identifiers; the password is not part of the details."""
+    details: dict[str, object] = {"platform": platform}
     if block is not None:
         scope, key = block.scope, block.scope_key
         details = {
-            "scope": scope,
-            "key": key,
             "siret": block.siret,
             "platform": block.platform,
             "environment": block.environment,
         }
-    else:
-        details = {"scope": scope, "key": key, "platform": platform}
     if moved_from is not None:
         details["moved_from"] = moved_from
-    with _store(errors) as store, store.begin() as s:
-        append_audit(
-            s,
-            actor=getpass.getuser(),
-            action=action,
-            subject=name,
-            dossier=key if scope == "dossier" else None,
-            outcome="ok",
-            details=details,
-        )
-
-
-@contextmanager
-def _prefect_api(errors: Console) -> Iterator[None]:
-    """Turns an unreachable or failing Prefect API into a message saying what to do."""
-    try:
-        yield
-    except (httpx.HTTPError, PrefectHTTPStatusError) as exc:
-        _fail(
-            errors,
-            f"l'API Prefect ne répond pas ({type(exc).__name__}) : démarrez le serveur Prefect "
-            "ou vérifiez PREFECT_API_URL",
-            EXIT_FAILED,
-        )
-    except RuntimeError as exc:
-        if not ephemeral_prefect_late(exc):
-            raise
-        _fail(errors, EPHEMERAL_LATE, EXIT_FAILED)
-
-
-def _fail(errors: Console, message: str, code: int) -> NoReturn:
-    errors.print(f"[bold red]✘[/] {escape(message)}", highlight=False)
-    raise typer.Exit(code)
+    audit_change(errors, action, name, scope, key, details)
