@@ -73,6 +73,7 @@ def _serve(
 ) -> None:
     """Child process: the sandbox with the bench's accounts, until the parent says stop."""
     from coursier.deployments.sandbox_world import open_account
+    from coursier.models.portfolio.procedures import DSN_PLATFORMS
     from coursier.sandbox import server as server_module
     from coursier.sandbox.documents import ReturnDelays
 
@@ -82,7 +83,7 @@ def _serve(
     # The bilan at once; CRM and AER much later, so that "final" means the same in every run.
     delays = ReturnDelays(aee=0, bilan=0, crm_nominatif=3600, crm_financier=3600, aer=3600)
     with server_module.SandboxServer(seed=7, return_delays=delays, latency_ms=latency_ms) as box:
-        for platform in box.states:
+        for platform in DSN_PLATFORMS:  # the other platforms have no DSN accounts
             for declarant, sirets in accounts:
                 open_account(box, platform, declarant, sirets)
         pipe.send(box.base_url)

@@ -25,6 +25,7 @@ from coursier.deployments.sandbox_world import Declarant, install_bureau, open_a
 from coursier.models.control import control_rows
 from coursier.models.deposits import ControlState
 from coursier.models.dsn.samples import Employer
+from coursier.models.portfolio.procedures import DSN_PLATFORMS
 from coursier.sandbox.server import SandboxServer
 from coursier.settings import CoursierSettings
 from coursier.store import open_store
@@ -100,7 +101,7 @@ def test_two_demos_leave_the_users_world_untouched(tmp_path, monkeypatch, user_p
 
     assert fingerprint(home) == before
     assert dict(os.environ) == environment
-    for platform in user_platform.states:
+    for platform in DSN_PLATFORMS:
         assert user_platform.state(platform).deposits() == []
     world = home / "demo"
     with sqlite3.connect(world / "coursier.db") as db:
