@@ -132,7 +132,7 @@ def test_the_server_mounts_every_registered_platform_and_only_those(client):
         for prefix in prefixes:
             answer = client.get(f"{sandbox.url(prefix)}/_sandbox/faults")
             assert answer.status_code == 200, prefix
-        for absent in (FAKE, "securex", "_sandbox"):
+        for absent in (FAKE, "plateforme-inconnue", "_sandbox"):
             assert client.get(f"{sandbox.base_url}/{absent}/_sandbox/faults").status_code == 404
         with pytest.raises(KeyError, match=f"plateforme inconnue '{FAKE}'"):
             sandbox.url(FAKE)
