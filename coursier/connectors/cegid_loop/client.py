@@ -1,0 +1,244 @@
+"""A client of the Cegid Loop API, and of what Cegid Flow shows of a dossier (PROTOCOLS.md §5).
+
+Every call sends ``Ocp-Apim-Subscription-Key`` and ``x-apikey: key:secret``. Resources are
+read per ``codeDossier`` and paged with ``skip``/``take`` (:class:`Paging`); reads are retried
+on transport errors (:class:`~coursier.connectors.http.RetryPolicy`). A POST is sent once:
+after a cut, a timeout or a 5xx its outcome is unknown (:class:`TransportError`), and the
+caller reads Loop (the applications, the contact, the services proposed) before any re-send.
+
+Shapes assumed where Loop's are not public, as the sandbox serves them
+(:mod:`coursier.sandbox.cegid_loop_platform`): lists ``{"items", "total", "skip", "take"}``;
+errors ``{"statusCode", "message"}``; the daily report's lines ``{entity, id, timestamp,
+operation}``; Flow's side (it has no public API) under ``/flow/dossiers/{code}/…``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Self
+
+import httpx
+
+from coursier.connectors.cegid_loop.block import CegidLoopCredentials
+from coursier.connectors.cegid_loop.errors import BY_STATUS
+from coursier.connectors.errors import PayloadError, RateLimited, ResponseError, TransportError
+from coursier.connectors.http import RetryPolicy, asked_delay, excerpt, transport_error, utcnow
+
+FLOW_APPLICATION = "Cegid Flow"
+FLOW_SERVICE = "cegid-flow"
+PAGE = 500
+
+
+@dataclass
+class Paging:
+    """Where a paged read stands: the next ``skip``, and the ``total`` the last page gave."""
+
+    take: int = PAGE
+    skip: int = 0
+    total: int | None = None
+
+    def advance(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """The items of a page's body; moves to the next page."""
+        items, total = body.get("items"), body.get("total")
+        if not isinstance(items, list) or not isinstance(total, int):
+            raise PayloadError.unreadable("page sans « items » ou « total »")
+        self.total = total
+        self.skip += len(items)
+        return items
+
+    @property
+    def done(self) -> bool:
+        return self.total is not None and self.skip >= self.total
+
+
+class CegidLoopClient:
+    """Calls of one Loop API account; no I/O before the first call."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        subscription_key: str,
+        api_key: str,
+        api_secret: str,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._secrets = (subscription_key, api_secret)
+        self._retry, self._sleep = retry, sleep
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            timeout=timeout,
+            transport=transport,
+            headers={
+                "Ocp-Apim-Subscription-Key": subscription_key,
+                "x-apikey": f"{api_key}:{api_secret}",
+                "Accept": "application/json",
+            },
+        )
+
+    @classmethod
+    def from_block(cls, block: CegidLoopCredentials, **options: Any) -> CegidLoopClient:
+        return cls(
+            block.base_url,
+            subscription_key=block.subscription_key.get_secret_value(),
+            api_key=block.api_key,
+            api_secret=block.api_secret.get_secret_value(),
+            **options,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Exchanges ------------------------------------------------------------------------------
+
+    def _exchange(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One request; errors translated here and only here."""
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.RequestError as exc:
+            raise transport_error(exc) from exc
+        status = response.status_code
+        if status == 429 or status >= 500:
+            wait = asked_delay(response.headers, utcnow())
+            kind = RateLimited if status == 429 else TransportError
+            raise kind(f"Cegid Loop a répondu {status} : réessayez plus tard", retry_after=wait)
+        if status >= 400:
+            error = BY_STATUS.get(status, ResponseError)
+            said = self._message(response)
+            message = f"Cegid Loop : « {said} » — {error.advice}" if said else None
+            raise error(message, status=status, excerpt=self._excerpt(response))
+        return response
+
+    def _message(self, response: httpx.Response) -> str | None:
+        try:
+            message = response.json().get("message")
+        except (ValueError, AttributeError):
+            return None
+        return excerpt(str(message).encode(), self._secrets) if message else None
+
+    def _excerpt(self, response: httpx.Response) -> str:
+        return excerpt(response.content, self._secrets)
+
+    @staticmethod
+    def _json(response: httpx.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise PayloadError.unreadable("JSON illisible") from exc
+
+    def get(self, path: str, **params: Any) -> Any:
+        """An idempotent read, retried on transport errors."""
+        for attempt in self._retry.retrying(self._sleep):
+            with attempt:
+                return self._json(self._exchange("GET", path, params=params))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def send(self, method: str, path: str, body: dict[str, Any]) -> Any:
+        """A POST or PUT, sent once: a :class:`TransportError` means "outcome unknown"."""
+        return self._json(self._exchange(method, path, json=body))
+
+    def items(self, path: str, page: int = PAGE, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every item of a paged resource."""
+        paging = Paging(take=page)
+        while not paging.done:
+            body = self.get(path, skip=paging.skip, take=paging.take, **params)
+            items = paging.advance(body)
+            yield from items
+            if not items:
+                return
+
+    def total(self, path: str, **params: Any) -> int:
+        """How many items a paged resource holds (one page of one item read)."""
+        paging = Paging(take=1)
+        paging.advance(self.get(path, skip=0, take=1, **params))
+        return paging.total or 0
+
+    # Resources ------------------------------------------------------------------------------
+
+    def dossier(self, code: str) -> dict[str, Any]:
+        return self.get(f"/dossiers/{code}")
+
+    def resource(self, code: str, name: str) -> list[dict[str, Any]]:
+        """A dossier's ``exercices``, ``comptes``, ``journaux`` or ``comptes-bancaires``."""
+        return list(self.items(f"/dossiers/{code}/{name}"))
+
+    def count(self, code: str, name: str, **params: Any) -> int:
+        return self.total(f"/dossiers/{code}/{name}", **params)
+
+    def entries(self, code: str, fiscal_year: str) -> Iterator[dict[str, Any]]:
+        return self.items(f"/dossiers/{code}/ecritures", exercice=fiscal_year)
+
+    # Applications, contacts, services -------------------------------------------------------
+
+    def firm_applications(self) -> set[str]:
+        return {a["application"] for a in self.get("/cabinet/applications")}
+
+    def activate_for_firm(self) -> dict[str, Any]:
+        return self.send(
+            "POST", "/cabinet/applications", {"type": "Cegid", "application": FLOW_APPLICATION}
+        )
+
+    def dossier_applications(self, code: str) -> set[str]:
+        return {a["application"] for a in self.get(f"/dossiers/{code}/applications")}
+
+    def activate_for_dossier(self, code: str) -> dict[str, Any]:
+        return self.send(
+            "POST",
+            f"/dossiers/{code}/applications",
+            {"type": "Cegid", "application": FLOW_APPLICATION},
+        )
+
+    def contacts(self, **filters: str) -> list[dict[str, Any]]:
+        """Contacts (interlocuteurs) filtered by ``dossier`` and/or ``email``."""
+        return list(self.items("/interlocuteurs", **filters))
+
+    def create_contact(self, contact: dict[str, Any]) -> dict[str, Any]:
+        return self.send("POST", "/interlocuteurs", contact)
+
+    def update_contact(self, contact_id: str, contact: dict[str, Any]) -> dict[str, Any]:
+        return self.send("PUT", f"/interlocuteurs/{contact_id}", contact)
+
+    def services(self, contact_id: str) -> list[dict[str, Any]]:
+        return self.get(f"/interlocuteurs/{contact_id}/services")
+
+    def propose_service(self, contact_id: str, code: str) -> dict[str, Any]:
+        return self.send(
+            "POST",
+            f"/interlocuteurs/{contact_id}/services",
+            {"dossier": code, "service": FLOW_SERVICE},
+        )
+
+    # The change feed, and Flow's side -------------------------------------------------------
+
+    def daily_report(self, code: str, day: date) -> list[dict[str, Any]]:
+        return list(self.items(f"/dossiers/{code}/sink/rapport-quotidien/{day}", page=5000))
+
+    def partial_init(self, code: str, entity: str, start: datetime, end: datetime) -> int:
+        """Replay ``entity``'s changes between ``start`` and ``end`` (at most 20 days).
+        Replaying twice sends the same changes again: idempotent on Flow's side."""
+        body = {"entity": entity, "from": start.isoformat(), "to": end.isoformat()}
+        for attempt in self._retry.retrying(self._sleep):
+            with attempt:
+                answer = self.send("POST", f"/dossiers/{code}/sink/partialInit", body)
+                return int(answer.get("replayed", 0))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def initial_load(self, code: str) -> dict[str, Any]:
+        """What Flow received of the dossier's initial load (assumed route)."""
+        return self.get(f"/flow/dossiers/{code}/initialisation")
+
+    def flow_messages(self, code: str, day: date) -> list[dict[str, Any]]:
+        """The messages Flow received for a day of the dossier's changes (assumed route)."""
+        return list(self.items(f"/flow/dossiers/{code}/messages/{day}", page=5000))
