@@ -20,13 +20,13 @@ from __future__ import annotations
 import hashlib
 import random
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from coursier.models.dsn.blocks import Block, group_blocks
-from coursier.models.dsn.lines import Line, tokenize
+from coursier.models.dsn.blocks import Block
+from coursier.models.dsn.lines import MalformedLine
 from coursier.models.pas import add_months
 from coursier.models.returns import writer
 from coursier.models.returns.gipmds import NON_BLOCKING, ReturnAnomaly
@@ -61,11 +61,13 @@ class DeclaredEmployee:
         return self.nir or self.ntt or ""
 
 
-def declared_employees(lines: Iterable[str]) -> list[DeclaredEmployee]:
+def declared_employees(blocks: Iterable[Block | MalformedLine]) -> list[DeclaredEmployee]:
     """Each S21.G00.30 of the file with its address and the rate of its first S21.G00.50."""
     found: list[DeclaredEmployee] = []
     pay: dict[int, Block] = {}
-    for block in group_blocks(i for i in tokenize(lines) if type(i) is Line):
+    for block in blocks:
+        if type(block) is MalformedLine:
+            continue
         if block.block_id == "S21.G00.30":
             found.append(
                 DeclaredEmployee(
@@ -184,7 +186,7 @@ class CrmDocuments:
 
 
 def write_crm(
-    lines: list[str],
+    declared: Sequence[DeclaredEmployee],
     envoi: writer.EnvoiIdentity,
     declaration: writer.DeclarationIdentity,
     month: date,
@@ -194,7 +196,7 @@ def write_crm(
     are recorded in ``issued`` (the platform's memory of them)."""
     siret = declaration.siren + declaration.nic
     idflux = envoi.idflux
-    employees = [e for e in declared_employees(lines) if e.key]
+    employees = [e for e in declared if e.key]
     rates = [_pas_rate(siret, e, month) for e in employees]
     addresses = [a for e in employees if (a := _address_anomaly(siret, e))]
     flagged = [a for e in employees if (a := _discrepancy(siret, e, issued))]

@@ -17,10 +17,15 @@ from datetime import date, datetime
 from coursier.models.dsn.blocks import group_blocks
 from coursier.models.dsn.checks import CheckReport
 from coursier.models.dsn.checks.anomalies import Anomaly
-from coursier.models.dsn.lines import Line, tokenize
+from coursier.models.dsn.lines import Line, MalformedLine
 from coursier.models.returns import writer
 from coursier.models.returns.rapport import BLOCKING, NON_BLOCKING, ReturnAnomaly
-from coursier.sandbox.crm_returns import IssuedRates, write_crm
+from coursier.sandbox.crm_returns import (
+    DeclaredEmployee,
+    IssuedRates,
+    declared_employees,
+    write_crm,
+)
 from coursier.sandbox.pdf import text_pdf
 
 MONTHLY, END_OF_CONTRACT = "01", "07"
@@ -28,13 +33,6 @@ XML, PDF = "application/xml", "application/pdf"
 NOT_DSN_CODE = "B1-105-15"
 #: No official code is known for "declarant not authorised for this SIRET": the sandbox's own.
 NOT_AUTHORISED_CODE = "B1-HAB-01"
-
-
-@dataclass(frozen=True)
-class Employee:
-    nir: str | None
-    ntt: str | None
-    payroll_number: str | None
 
 
 @dataclass(frozen=True)
@@ -51,7 +49,7 @@ class DepositedFile:
     business_id: str | None
     norm: str | None
     test_or_real: str | None
-    employees: tuple[Employee, ...]
+    employees: tuple[DeclaredEmployee, ...]
 
     @property
     def declared_siret(self) -> str | None:
@@ -63,15 +61,15 @@ def starts_with_s10(lines: list[str]) -> bool:
     return bool(lines) and lines[0].startswith("S10.G00.00.")
 
 
-def read_deposited(lines: Iterable[str]) -> DepositedFile:
-    """The first value of each quoted field, and every employee, in one pass."""
+def read_deposited(items: Iterable[Line | MalformedLine]) -> DepositedFile:
+    """The first value of each quoted field, and every employee, from a file's tokens (read
+    once: the platform also self-checks them)."""
+    blocks = list(group_blocks(items))
     first: dict[str, str] = {}
-    employees = []
-    for block in group_blocks(i for i in tokenize(lines) if type(i) is Line):
-        if block.block_id == "S21.G00.30":
-            employees.append(Employee(block.get("001"), block.get("020"), block.get("019")))
-        for field_id, value in block.values.items():
-            first.setdefault(field_id, value)
+    for block in blocks:
+        if type(block) is not MalformedLine:
+            for field_id, value in block.values.items():
+                first.setdefault(field_id, value)
     sender = first.get("S10.G00.01.001", "") + first.get("S10.G00.01.002", "")
     return DepositedFile(
         sender_siret=sender or None,
@@ -84,7 +82,7 @@ def read_deposited(lines: Iterable[str]) -> DepositedFile:
         business_id=first.get("S20.G00.05.009"),
         norm=first.get("S10.G00.00.006"),
         test_or_real=first.get("S10.G00.00.005"),
-        employees=tuple(employees),
+        employees=tuple(declared_employees(blocks)),
     )
 
 
@@ -158,7 +156,7 @@ def plan_returns(
     planned = [PlannedReturn("11", "CCO", status, delays.bilan, cco)]
     if file.nature == MONTHLY:
         month = _declared_month(file.month)
-        crm = write_crm(lines, envoi, declaration, month, issued or IssuedRates())
+        crm = write_crm(file.employees, envoi, declaration, month, issued or IssuedRates())
         planned.append(
             PlannedReturn("94", "CRM nominatif", "OK", delays.crm_nominatif, crm.nominatif)
         )
@@ -185,7 +183,7 @@ def _declared_month(month: str | None) -> date:
 
 
 def _aer(file: DepositedFile, envoi: writer.EnvoiIdentity) -> bytes:
-    employee = file.employees[0] if file.employees else Employee(None, None, None)
+    employee = file.employees[0] if file.employees else DeclaredEmployee(None, None, None)
     return text_pdf(
         "Attestation employeur rematérialisée (AER)",
         [
