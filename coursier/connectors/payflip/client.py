@@ -1,0 +1,180 @@
+"""``PayflipClient``: a company by VAT number, its employees read, created and updated in bulk.
+
+    with PayflipClient(credentials) as client:
+        company = client.company_by_vat("BE0403170701")        # None when Payflip has none
+        for page in client.employees(company["id"]):
+            ...
+        results = client.create(company["id"], rows)            # one result per row
+        found = client.find(company["id"], numbers=["000123"])  # reconciling after a cut
+
+Reads and updates (which set fields to values: sending one twice changes nothing more) are
+retried on transport errors. A create never is, but on a 429 (nothing was received): after a
+cut, a timeout or a 5xx it raises :class:`WriteOutcomeUnknown` and the caller looks the
+employees up (:meth:`find`) before sending anything again. The key never reaches a message.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+import httpx
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+
+from coursier.connectors.errors import PayloadError, RateLimited, ResponseError, TransportError
+from coursier.connectors.http import RetryPolicy, asked_delay, excerpt, transport_error, utcnow
+from coursier.connectors.payflip.block import PayflipCredentials
+from coursier.connectors.payflip.errors import KeyRefused, WriteOutcomeUnknown
+
+PAGE_SIZE = 1000
+#: Employee numbers looked up per request when reconciling.
+FIND_BATCH = 100
+
+
+class PayflipClient:
+    def __init__(
+        self,
+        credentials: PayflipCredentials,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        self._credentials = credentials
+        self._url = credentials.effective_url()
+        self._retry = retry or RetryPolicy()
+        self._clock = clock
+        self._sleep = sleep
+        self._page_size = page_size
+        key = credentials.api_key.get_secret_value()
+        self._http = httpx.Client(
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=False,
+            headers={"Authorization": f"Bearer {key}"},
+        )
+
+    def __repr__(self) -> str:
+        return f"PayflipClient(url={self._url!r})"
+
+    def __enter__(self) -> PayflipClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # Reads ---------------------------------------------------------------------------------
+
+    def company_by_vat(self, vat: str) -> dict[str, Any] | None:
+        """The company whose VAT number is ``vat``, None when Payflip has none."""
+        items = self._read("companies", {"vat": vat}).get("items")
+        if not isinstance(items, list):
+            raise PayloadError.unreadable("liste d'entreprises sans items")
+        return items[0] if items else None
+
+    def employees(self, company: str, **filters: list[str]) -> Iterator[list[dict[str, Any]]]:
+        """Every page of the company's employees (only those ``filters`` name, if any)."""
+        page, pages = 1, 1
+        while page <= pages:
+            params = {"company": company, "page": page, "pageSize": self._page_size, **filters}
+            body = self._read("employees", params)
+            items, pages = body.get("items"), body.get("totalPages")
+            if not isinstance(items, list) or not isinstance(pages, int):
+                raise PayloadError.unreadable("page d'employés sans items ni totalPages")
+            yield items
+            page += 1
+
+    def find(self, company: str, numbers: Iterable[str]) -> list[dict[str, Any]]:
+        """The employees of the company having one of these employee numbers."""
+        wanted = list(numbers)
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(wanted), FIND_BATCH):
+            chunk = wanted[start : start + FIND_BATCH]
+            for page in self.employees(company, employeeNumber=chunk):
+                found += page
+        return found
+
+    def test_connection(self) -> str:
+        self.company_by_vat("BE0000000097")
+        return "Connexion à Payflip réussie : clé d'API acceptée."
+
+    # Writes --------------------------------------------------------------------------------
+
+    def create(self, company: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Create employees; one result per row. Retried on 429 only: any other transport
+        error is :class:`WriteOutcomeUnknown`."""
+        retrying = Retrying(
+            stop=stop_after_attempt(self._retry.attempts),
+            wait=self._retry.wait,
+            retry=retry_if_exception_type(RateLimited),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        body = {"company": company, "employees": rows}
+        try:
+            for attempt in retrying:
+                with attempt:
+                    response = self._send("POST", "employee-imports", json=body)
+        except RateLimited:
+            raise
+        except TransportError as error:
+            raise WriteOutcomeUnknown(retry_after=error.retry_after) from error
+        return self._results(response, len(rows))
+
+    def update(self, company: str, updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Set fields of employees (``{"id", "fields"}`` each); one result per row."""
+        body = {"company": company, "updates": updates}
+        response = self._retrying(lambda: self._send("POST", "employee-updates", json=body))
+        return self._results(response, len(updates))
+
+    # Plumbing ------------------------------------------------------------------------------
+
+    def _read(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        return self._json(self._retrying(lambda: self._send("GET", path, params=params)))
+
+    def _retrying(self, call: Callable[[], httpx.Response]) -> httpx.Response:
+        for attempt in self._retry.retrying(self._sleep):
+            with attempt:
+                return call()
+        raise AssertionError("unreachable")  # pragma: no cover - reraise=True
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._http.request(method, f"{self._url}/{path}", **kwargs)
+        except httpx.RequestError as exc:
+            raise transport_error(exc) from exc
+        status = response.status_code
+        if status < 300:
+            return response
+        wait = asked_delay(response.headers, self._clock())
+        if status == 429:
+            raise RateLimited(retry_after=wait)
+        if status >= 500:
+            raise TransportError(f"Payflip répond {status} : réessayez plus tard", retry_after=wait)
+        cut = excerpt(response.content, [self._credentials.api_key.get_secret_value()])
+        if status == 401:
+            raise KeyRefused(status=status, excerpt=cut)
+        raise ResponseError("Payflip refuse la demande", status=status, excerpt=cut)
+
+    def _json(self, response: httpx.Response) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise PayloadError.unreadable("JSON illisible") from exc
+        if not isinstance(body, dict):
+            raise PayloadError.unreadable("un objet JSON était attendu")
+        return body
+
+    def _results(self, response: httpx.Response, expected: int) -> list[dict[str, Any]]:
+        results = self._json(response).get("results")
+        if not isinstance(results, list) or len(results) != expected:
+            raise PayloadError.unreadable(f"{expected} résultats attendus")
+        return results

@@ -1,0 +1,2 @@
+"""Securex HR & Payroll API: credentials (``block``), the client (``client``), its errors
+(``errors``) and its credential kind (``kind``), PROTOCOLS.md §4."""

@@ -1,0 +1,173 @@
+"""``SecurexClient``: the company and the paged employee export of the Securex API.
+
+    with SecurexClient(credentials) as client:
+        client.company("0403170701")                  # CompanyNotFound when absent
+        for page in client.employees("0403170701"):   # every page, in order
+            ...
+
+Every request is a read: each is retried on transport errors (cuts, timeouts, 5xx, 429 with
+its ``Retry-After``) by ``RetryPolicy``, the token request included. Tokens: :mod:`.auth`.
+Synchronous and thread-safe. The secret and the keys never reach an error message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from coursier.connectors.errors import PayloadError, RateLimited, ResponseError, TransportError
+from coursier.connectors.http import RetryPolicy, asked_delay, excerpt, transport_error, utcnow
+from coursier.connectors.securex.auth import BearerAuth, Tokens
+from coursier.connectors.securex.block import SecurexCredentials
+from coursier.connectors.securex.errors import (
+    AuthenticationRefused,
+    CompanyNotFound,
+    SubscriptionRefused,
+)
+
+PAGE_SIZE = 1000
+
+
+class SecurexClient:
+    def __init__(
+        self,
+        credentials: SecurexCredentials,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        self._credentials = credentials
+        self._url = credentials.effective_url()
+        self._retry = retry or RetryPolicy()
+        self._clock = clock
+        self._sleep = sleep
+        self._page_size = page_size
+        self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
+        self._tokens = Tokens(self._fetch_token, clock)
+        self._auth = BearerAuth(self._tokens, credentials.subscription_key)
+        self.token_requests = 0
+
+    def __repr__(self) -> str:
+        c = self._credentials
+        return f"SecurexClient(client_id={c.client_id!r}, environment={c.environment!r})"
+
+    def __enter__(self) -> SecurexClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # Calls ---------------------------------------------------------------------------------
+
+    def company(self, vat: str) -> dict[str, Any]:
+        """The company of VAT number ``vat`` (10 digits); :class:`CompanyNotFound` if none."""
+        return self._get(f"v1/companies/{vat}")
+
+    def employees(self, vat: str) -> Iterator[list[dict[str, Any]]]:
+        """Every page of the company's employee export, in order."""
+        page, pages = 1, 1
+        while page <= pages:
+            body = self._get(
+                f"v1/companies/{vat}/employees", params={"page": page, "pageSize": self._page_size}
+            )
+            items, pages = body.get("items"), body.get("totalPages")
+            if not isinstance(items, list) or not isinstance(pages, int):
+                raise PayloadError.unreadable("page d'employés sans items ni totalPages")
+            yield items
+            page += 1
+
+    def test_connection(self) -> str:
+        """A token, then one call through API Management (a company that cannot exist)."""
+        with contextlib.suppress(CompanyNotFound):
+            self.company("0000000000")
+        return "Connexion à Securex réussie : client OAuth2 et clé d'abonnement acceptés."
+
+    # Plumbing ------------------------------------------------------------------------------
+
+    def _fetch_token(self) -> tuple[str, float]:
+        c = self._credentials
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": c.client_id,
+            "client_secret": c.client_secret.get_secret_value(),
+        }
+
+        def once() -> httpx.Response:
+            self.token_requests += 1
+            return self._send("POST", "oauth2/token", data=form, authenticated=False)
+
+        body = self._json(self._retrying(once))
+        token, lifetime = body.get("access_token"), body.get("expires_in", 3600)
+        if not isinstance(token, str) or not token or not isinstance(lifetime, int | float):
+            raise PayloadError.unreadable("réponse de jeton sans access_token")
+        return token, float(lifetime)
+
+    def _get(self, path: str, **kwargs: Any) -> dict[str, Any]:
+        return self._json(self._retrying(lambda: self._send("GET", path, **kwargs)))
+
+    def _retrying(self, call: Callable[[], httpx.Response]) -> httpx.Response:
+        for attempt in self._retry.retrying(self._sleep):
+            with attempt:
+                return call()
+        raise AssertionError("unreachable")  # pragma: no cover - reraise=True
+
+    def _send(
+        self, method: str, path: str, *, authenticated: bool = True, **kwargs: Any
+    ) -> httpx.Response:
+        auth = self._auth if authenticated else httpx.USE_CLIENT_DEFAULT
+        try:
+            response = self._http.request(method, f"{self._url}/{path}", auth=auth, **kwargs)
+        except httpx.RequestError as exc:
+            raise transport_error(exc) from exc
+        return self._checked(response, path)
+
+    def _checked(self, response: httpx.Response, path: str) -> httpx.Response:
+        status = response.status_code
+        if status < 300:
+            return response
+        secrets = self._secrets()
+        cut = excerpt(response.content, secrets)
+        if status == 429:
+            raise RateLimited(retry_after=asked_delay(response.headers, self._clock()))
+        if status >= 500:
+            raise TransportError(
+                f"Securex répond {status} : réessayez plus tard",
+                retry_after=asked_delay(response.headers, self._clock()),
+            )
+        if path == "oauth2/token":
+            raise AuthenticationRefused(status=status, excerpt=cut)
+        if status == 401:
+            raise SubscriptionRefused(status=status, excerpt=cut)
+        if status == 404:
+            raise CompanyNotFound(status=status, excerpt=cut)
+        raise ResponseError("Securex refuse la demande", status=status, excerpt=cut)
+
+    def _json(self, response: httpx.Response) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise PayloadError.unreadable("JSON illisible") from exc
+        if not isinstance(body, dict):
+            raise PayloadError.unreadable("un objet JSON était attendu")
+        return body
+
+    def _secrets(self) -> list[str]:
+        c = self._credentials
+        token = self._tokens.secret()
+        return [
+            c.client_secret.get_secret_value(),
+            c.subscription_key.get_secret_value(),
+            *([token] if token else []),
+        ]
