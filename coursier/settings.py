@@ -65,6 +65,13 @@ class CoursierSettings(Layout, BaseSettings):
     """After a first pass over the associations, how long to wait before trying once more
     those whose transfers were still cut (the seed's micro-coupure passes in seconds)."""
 
+    review_timeout_seconds: int = Field(default=3600, ge=1)
+    """How long a run paused for a choice in the Prefect UI (the associations to integrate,
+    a plan to apply) waits for someone to answer before it fails, saying so."""
+
+    review_poll_seconds: int = Field(default=10, ge=1)
+    """How often a paused run looks whether it was resumed."""
+
     def effective_database_url(self) -> str:
         """The URL to open: ``database_url`` if set, else ``sqlite:///<home>/coursier.db``."""
         if self.database_url:

@@ -6,6 +6,10 @@ the returns control has not stored yet, parse and integrate them (:mod:`coursier
 Transfers are retried inside the connector; the associations still cut are tried once more
 after ``pas_retry_pause_seconds``, and what still fails is failed: ``retry_failed_of`` (or
 ``coursier rerun``) redoes only those. A CRM not published yet is "not available yet".
+
+Started from the UI with ``choose_associations``, the run plans the dossier's month, then pauses
+on a form ticking each association it found (:mod:`coursier.tasks.pas_choice`): the seed's
+screen, where the associations are ticked before the integration.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from coursier.runkit import (
 from coursier.settings import CoursierSettings
 from coursier.store import OutcomeIn
 from coursier.tasks.accounts import AccountUnavailable
+from coursier.tasks.pas_choice import choose_associations
 from coursier.tasks.pas_crm import AssociationResult, integrate_associations
 from coursier.tasks.pas_report import publish_pas_screen
 from coursier.tasks.pas_sources import plan_run, what_to_integrate
@@ -66,13 +71,22 @@ def pas_crm(
             "DSN ce mois-là.",
         ),
     ] = None,
+    choose_associations: Annotated[
+        bool,
+        ask(
+            "Choisir les associations dans une liste",
+            "Pour un dossier : l'exécution s'arrête sur la liste de ses associations du mois, "
+            "toutes cochées ; décochez celles à laisser de côté sur la page de l'exécution, "
+            "puis « Resume ».",
+        ),
+    ] = False,
     retry_failed_of: RetryFailedOf = None,
     operator: Operator = None,
 ) -> State:
     """Intégration automatique des CRM PAS (taux, anomalies) des associations, par dossier."""
     run = start_run(FLOW, CoursierSettings(), operator, dossier=dossier)
     try:
-        return _integrate(run, dossier, month, associations, retry_failed_of)
+        return _integrate(run, dossier, month, associations, choose_associations, retry_failed_of)
     except NothingToRetry as nothing:
         return run.finish(str(nothing))
     except (RunFailed, AccountUnavailable) as stop:
@@ -84,11 +98,27 @@ def _integrate(
     code: str | None,
     month_text: str | None,
     associations: list[str] | None,
+    choose: bool,
     retry_failed_of: str | UUID | None,
 ) -> State:
     retry = run.outcomes_to_retry(retry_failed_of)
+    if choose and (code is None or retry is not None):
+        raise RunFailed(
+            "Choisir les associations demande un dossier, et une exécution normale (pas une "
+            "relance des échecs) : indiquez le dossier, ou décochez « Choisir »."
+        )
     month, dossiers = what_to_integrate(run, code, month_text, associations, retry)
     plan = plan_run(run, month, dossiers, single=code is not None and retry is None)
+    if choose and code is not None and plan.work:
+        chosen = choose_associations(run, code, month, plan.work)
+        if chosen is None:
+            raise RunFailed(
+                f"Personne n'a choisi les associations dans les "
+                f"{run.settings.review_timeout_seconds // 60} minutes : relancez l'exécution."
+            )
+        if not chosen:
+            return run.finish("Aucune association choisie : rien à intégrer.")
+        plan.work = chosen
     if not (plan.work or plan.failed):
         nothing = f"Aucune DSN mensuelle de {month:%m/%Y}"
         if code is None:  # a scheduled run before the month's deposits: nothing to do yet

@@ -25,9 +25,11 @@ def test_a_scheduled_run_needs_no_parameter_and_the_form_offers_a_list_of_associ
         "Dossier",
         "Mois de dépôt DSN",
         "Associations",
+        "Choisir les associations dans une liste",
         "Relancer les échecs de",
         "Gestionnaire",
     ]
+    assert properties["choose_associations"]["default"] is False  # a schedule never pauses
     [listed, everyone] = properties["associations"]["anyOf"]
     assert (listed["type"], listed["items"]) == ("array", {"type": "string"})
     assert everyone["title"] == "Toutes"

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
+import time
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -22,7 +24,16 @@ from prefect.client.schemas.filters import (
     ArtifactFilter,
     ArtifactFilterFlowRunId,
     ArtifactFilterKey,
+    FlowFilter,
+    FlowFilterName,
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
 )
+from prefect.client.schemas.objects import StateType
+from prefect.flow_runs import resume_flow_run
+from prefect.input import keyset_from_paused_state
+from prefect.input.actions import read_flow_run_input
 from sqlalchemy import func, select
 from stdnum import luhn
 from typer.testing import CliRunner
@@ -43,7 +54,7 @@ from coursier.models.dsn import samples, writer
 from coursier.models.portfolio import load_portfolio
 from coursier.models.returns.crm import parse_crm_nominatif
 from coursier.sandbox.crm_files import pas_month, rates_applied, with_rate
-from coursier.store import open_store, outcomes_of
+from coursier.store import open_store, outcomes_of, query_audit
 from coursier.store.pas import anomalies_of, rates_of
 from coursier.store.pas_tables import PasAnomalyRow, PasRateRow
 from coursier.store.portfolio import import_portfolio
@@ -401,3 +412,74 @@ def artifacts_of(state, key):
 
 def table_of(artifact):
     return json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
+
+
+def paused_run(timeout_s=60):
+    """The pas-crm run waiting for its associations to be chosen in the UI."""
+    deadline = time.monotonic() + timeout_s
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+                ),
+                flow_filter=FlowFilter(name=FlowFilterName(any_=["pas-crm"])),
+            )
+            if runs:
+                return runs[0]
+            time.sleep(0.2)
+    raise AssertionError("the run never paused for its associations")
+
+
+def integrate_in_background(**parameters):
+    done = {}
+    thread = threading.Thread(
+        target=lambda: done.update(state=integrate(choose_associations=True, **parameters))
+    )
+    thread.start()
+    return thread, done
+
+
+def test_associations_ticked_in_the_ui_are_the_only_ones_integrated(
+    associations, tmp_path, sandbox, monkeypatch
+):
+    monkeypatch.setenv("COURSIER_REVIEW_POLL_SECONDS", "1")
+    deposit(tmp_path, sandbox)
+    thread, done = integrate_in_background()
+    run = paused_run()
+    keyset = keyset_from_paused_state(run.state)
+    form = read_flow_run_input(keyset["schema"], flow_run_id=run.id)
+    # What the UI draws: one multiple choice among exactly the dossier's associations that
+    # month, all ticked.
+    offered = form["properties"]["associations"]
+    assert offered["type"] == "array"
+    assert offered["items"]["enum"] == [A, B, C, D]
+    assert offered["default"] == [A, B, C, D]
+    with pytest.raises(Exception, match="associations"):  # the form refuses another SIRET
+        resume_flow_run(run.id, run_input={"associations": [A, "12345678900011"]})
+    resume_flow_run(run.id, run_input={"associations": [A, C]})
+    thread.join(120)
+    state = done["state"]
+    assert state.is_completed(), state.message
+    assert set(outcomes(associations, state)) == {A, C}
+    assert {siret for siret, _employee in rate_rows(associations)} == {A, C}
+
+
+def test_nobody_choosing_the_associations_fails_the_run_saying_so(
+    associations, tmp_path, sandbox, monkeypatch
+):
+    monkeypatch.setenv("COURSIER_REVIEW_POLL_SECONDS", "1")
+    monkeypatch.setenv("COURSIER_REVIEW_TIMEOUT_SECONDS", "2")
+    deposit(tmp_path, sandbox)
+    state = integrate(choose_associations=True)
+    assert state.is_failed()
+    with open_store(associations.effective_database_url()) as store, store.read() as session:
+        [failed] = [e for e in query_audit(session) if e.action == "run.failed"]
+    assert "Personne n'a choisi les associations" in failed.details["message"]
+    assert counts(associations) == (0, 0)
+
+
+def test_choosing_needs_one_dossier_and_a_normal_run(associations):
+    state = pas_crm(month="2026-10", choose_associations=True, return_state=True)
+    assert state.is_failed()
+    assert "Choisir les associations demande un dossier" in state.message
