@@ -208,7 +208,8 @@ class CegidLoopClient:
         return self.send("POST", "/interlocuteurs", contact)
 
     def update_contact(self, contact_id: str, contact: dict[str, Any]) -> dict[str, Any]:
-        return self.send("PUT", f"/interlocuteurs/{contact_id}", contact)
+        """A PUT of the whole contact: idempotent, so retried."""
+        return self._idempotent("PUT", f"/interlocuteurs/{contact_id}", contact)
 
     def services(self, contact_id: str) -> list[dict[str, Any]]:
         return self.get(f"/interlocuteurs/{contact_id}/services")
@@ -229,10 +230,13 @@ class CegidLoopClient:
         """Replay ``entity``'s changes between ``start`` and ``end`` (at most 20 days).
         Replaying twice sends the same changes again: idempotent on Flow's side."""
         body = {"entity": entity, "from": start.isoformat(), "to": end.isoformat()}
+        answer = self._idempotent("POST", f"/dossiers/{code}/sink/partialInit", body)
+        return int(answer.get("replayed", 0))
+
+    def _idempotent(self, method: str, path: str, body: dict[str, Any]) -> Any:
         for attempt in self._retry.retrying(self._sleep):
             with attempt:
-                answer = self.send("POST", f"/dossiers/{code}/sink/partialInit", body)
-                return int(answer.get("replayed", 0))
+                return self.send(method, path, body)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def initial_load(self, code: str) -> dict[str, Any]:
