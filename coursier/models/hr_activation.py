@@ -21,6 +21,7 @@ class ActivationCode(StrEnum):
     VAT_INVALID = "vat_invalid"
     COMPANY_NOT_FOUND = "company_not_found"
     INTERNAL_ERROR = "internal_error"
+    NOT_CONFIGURED = "not_configured"  # ours, before the seed's: no dossier, no credentials
 
 
 LABELS = {
@@ -28,6 +29,7 @@ LABELS = {
     ActivationCode.VAT_INVALID: "Numéro de TVA invalide",
     ActivationCode.COMPANY_NOT_FOUND: "Entreprise non trouvée",
     ActivationCode.INTERNAL_ERROR: "Erreur interne",
+    ActivationCode.NOT_CONFIGURED: "Intégration non configurée",
 }
 
 
@@ -103,3 +105,8 @@ def internal_error(detail: str) -> ActivationError:
         "relancez la synchronisation plus tard ; si l'erreur persiste, contactez le support "
         "avec l'heure de l'exécution",
     )
+
+
+def not_configured(message: str, action: str) -> ActivationError:
+    """coursier cannot start the activation: no dossier for the company, no credentials."""
+    return ActivationError(ActivationCode.NOT_CONFIGURED, message, action)

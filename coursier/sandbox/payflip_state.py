@@ -74,6 +74,7 @@ class PayflipState:
             self._next_id = 0
             self.creates: Counter[tuple[str, str]] = Counter()
             self.updates: Counter[tuple[str, str]] = Counter()
+            self.lookups: list[set[str]] = []  # the employee numbers of each filtered read
             for vat, name in SEEDED_COMPANIES:
                 self.add_company(vat, name)
             self.faults.clear()
@@ -116,6 +117,7 @@ class PayflipState:
         with self._lock:
             records = list(company.employees.values())
             if numbers or emails:
+                self.lookups.append(set(numbers))
                 records = [
                     r
                     for r in records

@@ -1,0 +1,88 @@
+"""One company's sync from activation to its history line: read both sides (concurrently),
+decide per employee, write in batches, and sum it up.
+
+Each company fails on its own: an activation error ends that company's sync as an error with
+the seed's message, and a run over every company carries on with the next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from coursier.connectors.errors import ConnectorError
+from coursier.models.hr_activation import ActivationError, internal_error
+from coursier.models.hr_diff import plan_sync
+from coursier.models.hr_failures import Failure
+from coursier.runkit import Run
+from coursier.store.tables import utcnow
+from coursier.tasks.hr_activation import Target, activate_company
+from coursier.tasks.hr_reading import read_payflip, read_securex
+from coursier.tasks.hr_writing import Done, Written, batches, write_creates, write_updates
+
+
+@dataclass
+class CompanyResult:
+    """What became of one company in a run."""
+
+    vat: str
+    dossier: str | None
+    started_at: datetime
+    done: list[Done] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    error: ActivationError | None = None
+
+    @property
+    def key(self) -> str:
+        return f"BE{self.vat}"
+
+    @property
+    def status(self) -> str:
+        if self.error is not None or (self.failures and not self.done):
+            return "error"
+        return "partial" if self.failures else "success"
+
+    def count(self, *actions: str) -> int:
+        return sum(d.action in actions for d in self.done)
+
+    @property
+    def message(self) -> str:
+        if self.error is not None:
+            return str(self.error)
+        return (
+            f"BE{self.vat} : {self.count('created', 'reconciled')} créé(s), "
+            f"{self.count('updated')} mis à jour, {self.count('unchanged')} inchangé(s), "
+            f"{len(self.failures)} en échec"
+        )
+
+
+def sync_company(run: Run, target: Target) -> CompanyResult:
+    """Activate, read, decide and write one company; its result. An activation error, or a
+    read that fails for good, is the company's error (nothing was written)."""
+    started = utcnow()
+    try:
+        active = activate_company(target)
+    except ActivationError as error:
+        vat = target.dossier.company_number if target.dossier else (target.vat_text or "")
+        code = target.dossier.code if target.dossier else None
+        return CompanyResult(vat, code, started, error=error)
+    result = CompanyResult(active.vat, active.dossier.code, started)
+    try:
+        source = read_securex.submit(active)
+        current = read_payflip.submit(active)
+        plan = plan_sync(source.result(), current.result(), target.only)
+        result.failures += plan.failures
+        result.done += [Done(e.number, "unchanged") for e in plan.unchanged]
+        futures = [write_creates.submit(run, active, b) for b in batches(plan.creates)]
+        futures += [write_updates.submit(run, active, b) for b in batches(plan.updates)]
+        written = Written()
+        for future in futures:
+            written.add(future.result())
+    except ConnectorError as error:  # a read that still fails after the client's retries
+        result.error = internal_error(error.summary)
+        return result
+    finally:
+        active.close()
+    result.done += written.done
+    result.failures += written.failures
+    return result
