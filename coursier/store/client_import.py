@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
 
 from coursier.store.claims import live_runs, renew_lease
 from coursier.store.client_import_tables import ClientImportPlan, ClientImportSend
@@ -111,16 +112,15 @@ def take_over(store: Store, row_id: int, run_id: str) -> bool:
         )
 
 
-def settle(store: Store, row_id: int, state: str, result: dict[str, Any]) -> None:
+def settle(session: Session, row_id: int, state: str, result: dict[str, Any]) -> None:
     """Record what the call (or the look-up) said: ``done`` with the customer, or
-    ``unknown`` after a cut."""
-    with store.begin() as session:
-        session.execute(
-            update(ClientImportSend)
-            .where(ClientImportSend.id == row_id)
-            .values(state=state, result=result, settled_at=utcnow() if state == "done" else None)
-            .execution_options(synchronize_session=False)
-        )
+    ``unknown`` after a cut or a refusal; in the caller's transaction (beside its audit)."""
+    session.execute(
+        update(ClientImportSend)
+        .where(ClientImportSend.id == row_id)
+        .values(state=state, result=result, settled_at=utcnow() if state == "done" else None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def sends_of(store: Store, account_key: str, action: str) -> list[dict[str, Any]]:

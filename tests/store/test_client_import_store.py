@@ -40,7 +40,8 @@ def test_a_create_is_claimed_once_then_settled_for_good(store) -> None:
     first = claim(store, "run-1")
     assert first.verdict is Verdict.CLAIMED
     assert claim(store, "run-2").verdict is Verdict.HELD
-    settle(store, first.row_id, "done", {"customer_id": "cus-1"})
+    with store.begin() as session:
+        settle(session, first.row_id, "done", {"customer_id": "cus-1"})
     again = claim(store, "run-2")
     assert again.verdict is Verdict.DONE
     assert again.result == {"customer_id": "cus-1"}
@@ -71,7 +72,8 @@ def test_a_dead_runs_claim_is_unsettled_and_taken_over_once(store) -> None:
 def test_a_cut_leaves_the_outcome_unknown_until_a_look_up(store) -> None:
     hold_lease(store, "run-1", "client-import")
     held = claim(store, "run-1")
-    settle(store, held.row_id, "unknown", {})
+    with store.begin() as session:
+        settle(session, held.row_id, "unknown", {})
     hold_lease(store, "run-2", "client-import")
     assert claim(store, "run-2").verdict is Verdict.UNSETTLED
     assert take_over(store, held.row_id, "run-2")
