@@ -74,7 +74,14 @@ def fake() -> Iterator[Procedure]:
 
 def test_a_registered_procedure_is_served_with_its_schedule_in_its_time_zone(fake):
     served = {d.name: d for d in serving.deployments()}
-    assert set(served) == {"dsn-deposit", "dsn-returns-control", "pas-crm", "fake-sync-nightly"}
+    assert set(served) == {
+        "dsn-deposit",
+        "dsn-returns-control",
+        "pas-crm",
+        "cegid-flow-init",
+        "cegid-flow-watch",
+        "fake-sync-nightly",
+    }
     [schedule] = served["fake-sync-nightly"].schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 2 * * *", "Europe/Brussels")
     assert served["fake-sync-nightly"].flow_name == FAKE
@@ -94,7 +101,7 @@ def test_rerun_finds_a_registered_flow_by_its_prefect_name(fake):
 
 def test_the_command_line_gets_a_registered_group(fake):
     groups = dict(registry.cli_groups())
-    assert set(groups) == {"dsn", "fake", "pas"}
+    assert set(groups) == {"dsn", "fake", "pas", "cegid"}
     app = typer.Typer()
     for name, group in groups.items():
         app.add_typer(group, name=name)
@@ -142,7 +149,7 @@ def test_a_taken_off_procedure_is_served_no_more(fake):
 def test_every_name_is_registered_once(fake, changes, what):
     with pytest.raises(RegistrationError, match=what):
         registry.register(fake_procedure(**changes))
-    assert [p.name for p in registry.registered()] == ["dsn", "pas", "fake"]
+    assert [p.name for p in registry.registered()] == ["dsn", "cegid-flow", "pas", "fake"]
 
 
 @pytest.mark.parametrize(
@@ -170,7 +177,7 @@ def test_reading_the_registry_imports_no_flow_and_no_prefect():
     probe = (
         "import sys\n"
         "from coursier.deployments import registry\n"
-        "assert [p.name for p in registry.registered()] == ['dsn', 'pas']\n"
+        "assert [p.name for p in registry.registered()] == ['dsn', 'cegid-flow', 'pas']\n"
         "loaded = [m for m in sys.modules if m.startswith(('prefect', 'coursier.flows'))]\n"
         "assert not loaded, loaded\n"
     )

@@ -113,9 +113,15 @@ def test_serve_ensures_the_zombie_automation_then_serves_with_heartbeats(monkeyp
     serving.serve_all(limit=3)
     (_, flows, ensure_options), (_, served, serve_options) = calls
     # Every registered procedure's flows and deployments, not only the DSN's.
-    assert flows == {"dsn-deposit", "dsn-returns", "pas-crm"}
+    assert flows == {"dsn-deposit", "dsn-returns", "pas-crm", "cegid-flow-init", "cegid-flow-watch"}
     assert ensure_options == {"heartbeat_seconds": HEARTBEAT_SECONDS}
-    assert [d.name for d in served] == ["dsn-deposit", "dsn-returns-control", "pas-crm"]
+    assert [d.name for d in served] == [
+        "dsn-deposit",
+        "dsn-returns-control",
+        "cegid-flow-init",
+        "cegid-flow-watch",
+        "pas-crm",
+    ]
     assert serve_options == {
         "limit": 3,
         "pause_on_shutdown": False,
