@@ -29,7 +29,7 @@ from coursier.runkit import (
     start_run,
 )
 from coursier.settings import CoursierSettings
-from coursier.tasks.hr_activation import targets
+from coursier.tasks.hr_activation import targets, trigger_of_this_run
 from coursier.tasks.hr_company import CompanyResult, sync_company
 from coursier.tasks.hr_report import publish_company, record_company
 from coursier.tasks.leases import Lease
@@ -49,18 +49,21 @@ def hr_sync(
         ),
     ] = None,
     trigger: Annotated[
-        Trigger,
-        ask("Déclencheur", "« nightly » pour la synchronisation de nuit, « manual » sinon."),
-    ] = "manual",
+        optional(Trigger, "Imposé", "D'après l'exécution"),
+        ask(
+            "Déclencheur",
+            "Ce que l'historique retient : « nightly » (de nuit) ou « manual » (« Synchroniser "
+            "maintenant ») ; vide : nightly pour une exécution planifiée, manual sinon.",
+        ),
+    ] = None,
     retry_failed_of: RetryFailedOf = None,
     operator: Operator = None,
 ) -> State:
     """Synchronisation des employés et de leurs données salariales de Securex vers Payflip."""
     run = start_run(FLOW, CoursierSettings(), operator)
     try:
-        return _sync(
-            run, company, trigger, None if retry_failed_of is None else str(retry_failed_of)
-        )
+        retried = None if retry_failed_of is None else str(retry_failed_of)
+        return _sync(run, company, trigger or trigger_of_this_run(), retried)
     except NothingToRetry as nothing:
         return run.finish(str(nothing))
     except RunFailed as stop:

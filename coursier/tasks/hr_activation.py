@@ -15,6 +15,8 @@ from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+from prefect.runtime import deployment, flow_run
 
 from coursier.connectors.credentials import CredentialsNotFound, ScopeChain
 from coursier.connectors.errors import ConnectorError
@@ -147,3 +149,12 @@ def activate_company(target: Target) -> Active:
         payflip.close()
         detail = error.summary if isinstance(error, ConnectorError) else "réponse inattendue"
         raise internal_error(detail) from error
+
+
+def trigger_of_this_run() -> str:
+    """``nightly`` for a run its deployment's schedule started, ``manual`` for any other
+    ("Synchroniser maintenant" in the UI, the CLI, a rerun)."""
+    if flow_run.id is None or deployment.id is None:
+        return "manual"
+    with get_client(sync_client=True) as client:
+        return "nightly" if client.read_flow_run(flow_run.id).auto_scheduled else "manual"

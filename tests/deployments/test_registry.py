@@ -80,6 +80,10 @@ def test_a_registered_procedure_is_served_with_its_schedule_in_its_time_zone(fak
         "pas-crm",
         "cegid-flow-init",
         "cegid-flow-watch",
+        "client-import",
+        "client-import-apply",
+        "hr-sync",
+        "hr-sync-now",
         "fake-sync-nightly",
     }
     [schedule] = served["fake-sync-nightly"].schedules
@@ -101,7 +105,7 @@ def test_rerun_finds_a_registered_flow_by_its_prefect_name(fake):
 
 def test_the_command_line_gets_a_registered_group(fake):
     groups = dict(registry.cli_groups())
-    assert set(groups) == {"dsn", "fake", "pas", "cegid"}
+    assert set(groups) == {"dsn", "fake", "pas", "cegid", "clients", "hr"}
     app = typer.Typer()
     for name, group in groups.items():
         app.add_typer(group, name=name)
@@ -149,7 +153,14 @@ def test_a_taken_off_procedure_is_served_no_more(fake):
 def test_every_name_is_registered_once(fake, changes, what):
     with pytest.raises(RegistrationError, match=what):
         registry.register(fake_procedure(**changes))
-    assert [p.name for p in registry.registered()] == ["dsn", "cegid-flow", "pas", "fake"]
+    assert [p.name for p in registry.registered()] == [
+        "dsn",
+        "cegid-flow",
+        "client-import",
+        "hr",
+        "pas",
+        "fake",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -177,7 +188,8 @@ def test_reading_the_registry_imports_no_flow_and_no_prefect():
     probe = (
         "import sys\n"
         "from coursier.deployments import registry\n"
-        "assert [p.name for p in registry.registered()] == ['dsn', 'cegid-flow', 'pas']\n"
+        "names = ['cegid-flow', 'client-import', 'dsn', 'hr', 'pas']\n"
+        "assert [p.name for p in registry.registered()] == names\n"
         "loaded = [m for m in sys.modules if m.startswith(('prefect', 'coursier.flows'))]\n"
         "assert not loaded, loaded\n"
     )

@@ -113,13 +113,26 @@ def test_serve_ensures_the_zombie_automation_then_serves_with_heartbeats(monkeyp
     serving.serve_all(limit=3)
     (_, flows, ensure_options), (_, served, serve_options) = calls
     # Every registered procedure's flows and deployments, not only the DSN's.
-    assert flows == {"dsn-deposit", "dsn-returns", "pas-crm", "cegid-flow-init", "cegid-flow-watch"}
+    assert flows == {
+        "dsn-deposit",
+        "dsn-returns",
+        "pas-crm",
+        "cegid-flow-init",
+        "cegid-flow-watch",
+        "client-import",
+        "client-import-apply",
+        "hr-sync",
+    }
     assert ensure_options == {"heartbeat_seconds": HEARTBEAT_SECONDS}
     assert [d.name for d in served] == [
         "dsn-deposit",
         "dsn-returns-control",
         "cegid-flow-init",
         "cegid-flow-watch",
+        "client-import",
+        "client-import-apply",
+        "hr-sync",
+        "hr-sync-now",
         "pas-crm",
     ]
     assert serve_options == {
