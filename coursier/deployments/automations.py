@@ -86,13 +86,21 @@ def zombie_automation(
 def ensure_zombie_automation(
     flows: Iterable[str], *, heartbeat_seconds: int = HEARTBEAT_SECONDS
 ) -> UUID:
-    """Create the zombie automation, or update it to :func:`zombie_automation`; its id.
+    """Create the zombie automation, or update it to :func:`zombie_automation`; its id."""
+    return ensure_automation(
+        zombie_automation(flows, heartbeat_seconds=heartbeat_seconds),
+        "une exécution tuée restera Running",
+    )
 
-    Idempotent; a second copy (two servers started at once) is deleted. The Prefect API's
+
+def ensure_automation(wanted: Automation, when_disabled: str) -> UUID:
+    """Create ``wanted``, or bring the automation of its name back to it; its id.
+
+    Idempotent; a second copy (two servers started at once) is deleted. One disabled in the UI
+    stays disabled, with a warning saying ``when_disabled`` (what is lost). The Prefect API's
     errors (``httpx.HTTPError``) propagate: the caller says what to do."""
-    wanted = zombie_automation(flows, heartbeat_seconds=heartbeat_seconds)
     with get_client(sync_client=True) as client:
-        found = sorted(client.read_automations_by_name(AUTOMATION_NAME), key=lambda a: str(a.id))
+        found = sorted(client.read_automations_by_name(wanted.name), key=lambda a: str(a.id))
         if not found:
             return client.create_automation(AutomationCore(**wanted.model_dump(exclude={"id"})))
         kept, *copies = found
@@ -103,11 +111,21 @@ def ensure_zombie_automation(
             client.update_automation(kept.id, AutomationCore(**update))
         if not kept.enabled:
             logger.warning(
-                "L'automatisation Prefect « %s » est désactivée : une exécution tuée restera "
-                "Running. Réactivez-la dans l'interface Prefect (Automations).",
-                AUTOMATION_NAME,
+                "L'automatisation Prefect « %s » est désactivée : %s. Réactivez-la dans "
+                "l'interface Prefect (Automations).",
+                wanted.name,
+                when_disabled,
             )
         return kept.id
+
+
+def remove_automation(name: str) -> bool:
+    """Delete every automation named ``name``; whether there was one."""
+    with get_client(sync_client=True) as client:
+        found = client.read_automations_by_name(name)
+        for automation in found:
+            client.delete_automation(automation.id)
+    return bool(found)
 
 
 def _compared(automation: AutomationCore) -> dict[str, Any]:

@@ -37,6 +37,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "coursier.deployments.sandbox_cli:sandbox",
         "Sert Net-Entreprises et IZILIO simulés sur 127.0.0.1 jusqu'à Ctrl-C.",
     ),
+    "notifications": LazyCommand(
+        "coursier.deployments.notifications_cli:app",
+        "Notifications : le webhook prévenu quand une exécution finit en échec ou partielle.",
+    ),
     "audit": LazyCommand(
         "coursier.deployments.audit_cli:app",
         "Piste d'audit : qui a fait quoi, quand, sur quel dossier, avec quel résultat.",

@@ -19,6 +19,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
 from coursier.deployments.automations import ensure_zombie_automation
+from coursier.deployments.notifications import ensure_notifications
 from coursier.deployments.registry import registered
 from coursier.tasks.prefect_guards import HEARTBEAT_SECONDS
 
@@ -42,9 +43,9 @@ def serve_all(limit: int) -> None:
     """Serve every deployment; an unreachable Prefect API ends the command with a message."""
     served = deployments()
     try:
-        ensure_zombie_automation(
-            {d.flow_name for d in served if d.flow_name}, heartbeat_seconds=HEARTBEAT_SECONDS
-        )
+        flows = {d.flow_name for d in served if d.flow_name}
+        ensure_zombie_automation(flows, heartbeat_seconds=HEARTBEAT_SECONDS)
+        ensure_notifications(flows)  # a procedure added since `coursier notifications set`
     except httpx.HTTPError as error:
         raise SystemExit(
             f"coursier serve : l'API Prefect ne répond pas ({type(error).__name__}) : démarrez "
