@@ -4,7 +4,8 @@ same people, so a test or the benchmark can fill Securex and Payflip alike.
 The records are Securex's export (camelCase JSON) with what the HR file holds beyond the synced
 fields (national number, address, birth date) — the connector keeps only the synced ones.
 ``invalid_every``: every n-th employee carries a row Payflip cannot take, in turn a missing
-e-mail, an e-mail that is no address, and a negative gross salary.
+e-mail, an e-mail that is no address, and a negative gross salary. ``changed_every``: every
+n-th employee got a raise since the draw (what a Payflip filled from the same draw lacks).
 """
 
 from __future__ import annotations
@@ -49,10 +50,16 @@ def person(rng: random.Random, vat: str, index: int) -> dict[str, object]:
     }
 
 
-def people(seed: int, vat: str, count: int, invalid_every: int = 0) -> list[dict[str, object]]:
-    """``count`` employees of company ``vat``; every ``invalid_every``-th one made invalid."""
+def people(
+    seed: int, vat: str, count: int, invalid_every: int = 0, changed_every: int = 0
+) -> list[dict[str, object]]:
+    """``count`` employees of company ``vat``; every ``changed_every``-th one with a raise,
+    every ``invalid_every``-th one made invalid."""
     rng = random.Random(f"securex:{seed}:{vat}")  # noqa: S311 - reproducible data
     found = [person(rng, vat, index) for index in range(1, count + 1)]
+    if changed_every:
+        for record in found[changed_every - 1 :: changed_every]:
+            record["grossSalary"] = round(float(record["grossSalary"]) + 100, 2)
     if invalid_every:
         for turn, record in enumerate(found[invalid_every - 1 :: invalid_every]):
             spoil(record, INVALID_KINDS[turn % len(INVALID_KINDS)])

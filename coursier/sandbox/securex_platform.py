@@ -133,6 +133,7 @@ class NewCompany(BaseModel):
     count: int = Field(ge=0, le=200_000)
     seed: int = 0
     invalid_every: int = Field(0, ge=0)
+    changed_every: int = Field(0, ge=0)
 
 
 @inspection.get("/client")
@@ -154,7 +155,7 @@ def token_policy(request: Request, policy: TokenPolicy) -> dict[str, object]:
 
 @inspection.post("/companies")
 def add_company(request: Request, new: NewCompany) -> dict[str, object]:
-    employees = people(new.seed, new.vat, new.count, new.invalid_every)
+    employees = people(new.seed, new.vat, new.count, new.invalid_every, new.changed_every)
     _state(request).add_company(new.vat, new.name, employees)
     return {"vat": new.vat, "employees": new.count}
 

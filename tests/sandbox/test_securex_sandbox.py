@@ -103,6 +103,9 @@ def test_seeded_people_are_reproducible_and_spoilable():
     assert spoiled[2]["email"] is None
     assert "@" not in spoiled[5]["email"]
     assert spoiled[8]["grossSalary"] < 0
+    raised = people(3, VAT, 4, changed_every=2)
+    assert raised[1]["grossSalary"] == round(people(3, VAT, 4)[1]["grossSalary"] + 100, 2)
+    assert raised[2] == people(3, VAT, 4)[2]
 
 
 def test_it_holds_a_hundred_thousand_employees(client, url, securex):
