@@ -4,6 +4,9 @@
   runs cegid-flow-init (no dossier: every dossier of the portfolio taking part);
 - ``coursier cegid watch [DOSSIER…] [--day AAAA-MM-JJ] [--days N] [--retry-failed-of RUN]``
   runs cegid-flow-watch (no dossier: every active one; no day: yesterday);
+- ``coursier cegid releves DOSSIER FICHIER`` checks the bank statements Flow shows against the
+  CFONB 120 file the bank sent (balances and movement counts): exit 0 all match, 1 some differ,
+  2 the file cannot be read (the line at fault named);
 - ``coursier cegid credentials set|list|delete|test``: the Loop credentials per scope.
 
 Exit codes as the other run commands: 0 completed, 1 partial, 2 failed.
@@ -12,9 +15,11 @@ Exit codes as the other run commands: 0 completed, 1 partial, 2 failed.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 from rich.text import Text
 
 from coursier.connectors.cegid_loop import CEGID_LOOP
@@ -128,3 +133,64 @@ def watch(
             return_state=True,
         )
     _exit_with(state)
+
+
+@app.command("releves")
+def statements(
+    dossier: Annotated[str, typer.Argument(help="Code du dossier.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Fichier CFONB 120 envoyé par la banque.",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
+) -> None:
+    """Compare les relevés que Cegid Flow affiche au fichier CFONB 120 de la banque."""
+    check_dossiers([dossier])
+    from coursier.models import cfonb
+
+    try:
+        bank = cfonb.parse(file.read_bytes())
+    except cfonb.ParseError as error:
+        raise typer.BadParameter(f"{file.name}, {error}", param_hint="FICHIER") from None
+    checks = _statement_checks(dossier, bank)
+    table = Table("Compte", "Jour", "Ancien solde", "Nouveau solde", "Mouvements", "Contrôle")
+    for c in checks:
+        table.add_row(
+            c.account,
+            f"{c.day:%d/%m/%Y}",
+            str(c.opening),
+            str(c.closing),
+            str(c.movements),
+            Text("✓" if c.matches else "; ".join(c.problems)),
+        )
+    console().print(table)
+    raise typer.Exit(RUN_EXIT_OK if all(c.matches for c in checks) else RUN_EXIT_PARTIAL)
+
+
+def _statement_checks(code: str, bank):
+    from coursier.connectors.cegid_loop.client import CegidLoopClient
+    from coursier.connectors.credentials import ScopeChain
+    from coursier.connectors.errors import ConnectorError
+    from coursier.models.cegid_statements import check_statements
+    from coursier.settings import CoursierSettings
+    from coursier.store import open_store
+    from coursier.store.portfolio import get_dossier
+
+    with open_store(CoursierSettings().effective_database_url()) as store, store.read() as s:
+        view = get_dossier(s, code)
+    try:
+        block = CEGID_LOOP.resolve(ScopeChain.of(view)).block
+        with CegidLoopClient.from_block(block) as loop:
+            shown = [
+                seen
+                for day in sorted({st.opening_on for st in bank})
+                for seen in loop.flow_statements(code, day)
+            ]
+    except ConnectorError as error:
+        console().print(Text(f"Cegid Loop : {error}"))
+        raise typer.Exit(RUN_EXIT_FAILED) from None
+    return check_statements(bank, shown)

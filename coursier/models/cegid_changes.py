@@ -42,16 +42,6 @@ class Change:
             str(line["operation"]),
         )
 
-    @property
-    def key(self) -> tuple[str, str, datetime]:
-        return (self.entity, self.id, self.at)
-
-    def events(self) -> frozenset[tuple[str, bool]]:
-        """The (event, update flag) messages that deliver this change."""
-        if self.entity == ENTRY and self.operation == "Updated":
-            return frozenset({(f"{ENTRY}Deleted", True), (f"{ENTRY}Inserted", False)})
-        return frozenset({(f"{self.entity}{self.operation}", False)})
-
 
 @dataclass
 class Comparison:
@@ -71,25 +61,30 @@ class Comparison:
 def compare(
     report: Iterable[Mapping[str, Any]], messages: Iterable[Mapping[str, Any]]
 ) -> Comparison:
-    """Which changes of the report Flow received (every one of their messages)."""
-    got: dict[tuple[str, str, datetime], set[tuple[str, bool]]] = defaultdict(set)
+    """Which changes of the report Flow received (every one of their messages).
+
+    Lines and messages are matched on (entity, id, timestamp) as Loop writes them: the sink
+    and the report give a change the same timestamp; only the missing ones are parsed further
+    (their timestamps, for the replay windows)."""
+    got: dict[tuple[str, str, str], set[tuple[str, bool]]] = defaultdict(set)
     result = Comparison()
     for message in messages:
         result.messages += 1
-        key = (
-            str(message["entity"]),
-            str(message["id"]),
-            datetime.fromisoformat(message["timestamp"]),
-        )
-        got[key].add((str(message["event"]), bool(message.get("update", False))))
+        key = (message["entity"], message["id"], message["timestamp"])
+        got[key].add((message["event"], bool(message.get("update", False))))
     for line in report:
-        change = Change.of(line)
         result.expected += 1
-        result.edits += change.entity == ENTRY and change.operation == "Updated"
-        if change.events() <= got.get(change.key, set()):
+        entity, operation = line["entity"], line["operation"]
+        events = got.get((entity, line["id"], line["timestamp"]), ())
+        if entity == ENTRY and operation == "Updated":
+            result.edits += 1
+            arrived = (f"{ENTRY}Deleted", True) in events and (f"{ENTRY}Inserted", False) in events
+        else:
+            arrived = (f"{entity}{operation}", False) in events
+        if arrived:
             result.received += 1
         else:
-            result.missing.append(change)
+            result.missing.append(Change.of(line))
     return result
 
 

@@ -18,10 +18,13 @@ assumed where Loop's documentation is not public, and read so by the connector:
   operation) and ``POST /dossiers/{code}/sink/partialInit`` (``{entity, from, to}``, at most
   20 days: 422 beyond);
 - Flow's side (no public API; assumed): ``GET /flow/dossiers/{code}/initialisation`` (counts per
-  fiscal year, bank accounts and their collection, the invitation) and ``GET
-  /flow/dossiers/{code}/messages/{day}`` (paged: the messages Flow received that day).
+  fiscal year, bank accounts and their collection, the invitation), ``GET
+  /flow/dossiers/{code}/messages/{day}`` (paged: the messages Flow received that day) and
+  ``GET /flow/dossiers/{code}/releves/{day}`` (the bank statements it shows: account, day,
+  balances, movements).
 
-Inspection (``/_sandbox/``): the mailbox, the POSTs processed per action, Flow's messages,
+Inspection (``/_sandbox/``): the CFONB 120 file a bank sent (``releves/{code}/{day}``), the
+mailbox, the POSTs processed per action, Flow's messages,
 cuts of one action's POSTs (``cut_after``, ``fail_after``, ``fail_before``), changes to emit
 with a drop rate, dossiers whose replays are lost too.
 """
@@ -30,13 +33,15 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from coursier.sandbox.cegid_loop_seed import FLOW_APPLICATION, LoopDossier, stable_id
+from coursier.models import cfonb
+from coursier.sandbox.cegid_loop_seed import FLOW_APPLICATION, DossierSpec, LoopDossier, stable_id
 from coursier.sandbox.cegid_loop_state import (
     CUT_MODES,
     ENTITIES,
@@ -44,6 +49,7 @@ from coursier.sandbox.cegid_loop_state import (
     SEND_ACTIONS,
     CegidLoopState,
 )
+from coursier.sandbox.cegid_statements import bank_statements, shown_by_flow
 from coursier.sandbox.crm_cuts import cut_response
 from coursier.sandbox.platform_app import platform_app
 from coursier.sandbox.registry import SandboxPlatform, ServerSettings, register
@@ -314,16 +320,12 @@ def propose_service(request: Request, contact_id: str, body: ServiceProposal):
 @router.get("/dossiers/{code}/sink/rapport-quotidien/{day}")
 def daily_report(request: Request, code: str, day: date, skip: Skip = 0, take: Take = 1000):
     state, dossier = _dossier(request, code)
+    feed = state.report(dossier.code, day)
     lines = [
         {"entity": c.entity, "id": c.id, "timestamp": c.at.isoformat(), "operation": c.operation}
-        for c in state.report(dossier.code, day)[skip : skip + take]
+        for c in feed[skip : skip + take]
     ]
-    return {
-        "items": lines,
-        "total": len(state.report(dossier.code, day)),
-        "skip": skip,
-        "take": take,
-    }
+    return JSONResponse({"items": lines, "total": len(feed), "skip": skip, "take": take})
 
 
 class PartialInit(BaseModel):
@@ -357,7 +359,14 @@ def initial_load(request: Request, code: str) -> dict[str, Any]:
 @router.get("/flow/dossiers/{code}/messages/{day}")
 def flow_messages(request: Request, code: str, day: date, skip: Skip = 0, take: Take = 1000):
     state, dossier = _dossier(request, code)
-    return page(state.received(dossier.code, day), skip, take)
+    return JSONResponse(page(state.received(dossier.code, day), skip, take))
+
+
+@router.get("/flow/dossiers/{code}/releves/{day}")
+def flow_statements(request: Request, code: str, day: date) -> list[dict[str, Any]]:
+    state, dossier = _dossier(request, code)
+    shift, lose = state.statement_faults.get(code, (Decimal(0), 0))
+    return shown_by_flow(bank_statements(dossier, day), shift, lose)
 
 
 # Inspection --------------------------------------------------------------------------------
@@ -400,6 +409,34 @@ def emit(request: Request, body: EmitChanges) -> dict[str, int]:
     state = state_of(request)
     dossier_of(state, body.dossier)
     return {"dropped": state.emit_changes(body.dossier, body.day, body.count, body.drop_rate)}
+
+
+@inspection.get("/releves/{code}/{day}")
+def bank_file(request: Request, code: str, day: date) -> Response:
+    """The CFONB 120 file the bank sent for the dossier's CFONB accounts that day."""
+    dossier = dossier_of(state_of(request), code)
+    text = cfonb.write(bank_statements(dossier, day))
+    return Response(text.encode("latin-1"), media_type="text/plain; charset=iso-8859-1")
+
+
+class NewDossier(BaseModel):
+    code: str = Field(min_length=1, max_length=40)
+    name: str = "Dossier du banc"
+    entries: int = Field(40, ge=0, le=1_000_000)
+    next_year: bool = False
+
+
+@inspection.post("/dossiers")
+def add_dossier(request: Request, body: NewDossier) -> dict[str, str]:
+    spec = DossierSpec(body.code, body.name, body.entries, body.next_year)
+    return {"codeDossier": state_of(request).add_dossier(spec).code}
+
+
+@inspection.get("/lost")
+def lost(request: Request, prefix: str = "") -> dict[str, int]:
+    """What emission dropped, in the dossiers whose code starts with ``prefix``."""
+    changes, messages = state_of(request).lost(prefix)
+    return {"changes": changes, "messages": messages}
 
 
 def new_state(platform: SandboxPlatform, settings: ServerSettings) -> CegidLoopState:

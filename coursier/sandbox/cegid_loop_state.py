@@ -20,6 +20,7 @@ import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from coursier.sandbox.cegid_loop_seed import (
@@ -170,6 +171,9 @@ class CegidLoopState:
             )
             self.sends: Counter[tuple[str, str]] = Counter()
             self.dropping_replays: set[str] = set()
+            #: dossier → (shift of the new balances, movements lost) in Flow's statements
+            self.statement_faults: dict[str, tuple[Decimal, int]] = {}
+            self.dropped: dict[str, list[tuple[date, dict[str, Any]]]] = defaultdict(list)
             self._rng = random.Random(f"cegid:{self.seed}")  # noqa: S311 - reproducible drops
             self.faults.clear()
             self.cuts.clear()
@@ -281,9 +285,18 @@ class CegidLoopState:
                 for message in change.messages():
                     if drop_rate and rng.random() < drop_rate:
                         dropped += 1
+                        self.dropped[code].append((day, message))
                     else:
                         flow.receive(message, day)
         return dropped
+
+    def lost(self, prefix: str = "") -> tuple[int, int]:
+        """(changes, messages) dropped at emission in the dossiers whose code starts with
+        ``prefix``, replayed since or not."""
+        with self.lock:
+            lost = [m for code, d in self.dropped.items() if code.startswith(prefix) for _, m in d]
+            changes = {(m["entity"], m["id"], m["timestamp"]) for m in lost}
+        return len(changes), len(lost)
 
     def report(self, code: str, day: date) -> list[Change]:
         with self.lock:

@@ -20,7 +20,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from coursier.connectors.errors import ConnectorError
-from coursier.models.cegid_changes import Comparison, compare, replays
+from coursier.models.cegid_changes import compare, replays
 from coursier.runkit import Progress, Run, artifact_key
 from coursier.store import OutcomeIn
 from coursier.store.cegid import recent_watch_days, record_watch_days
@@ -106,16 +106,15 @@ def watch_dossier(account: LoopAccount, code: str, days: list[date]) -> WatchRes
     """Compare, replay what is missing, compare again; never raises for a reason of its own."""
     loop, result = account.client, WatchResult(code)
     try:
-        compared: dict[date, Comparison] = {}
-        for day in days:
-            compared[day] = compare(loop.daily_report(code, day), loop.flow_messages(code, day))
+        reports = {day: loop.daily_report(code, day) for day in days}
+        compared = {day: compare(reports[day], loop.flow_messages(code, day)) for day in days}
         missing = [c for comparison in compared.values() for c in comparison.missing]
         for window in replays(missing):
             result.replayed += loop.partial_init(code, window.entity, window.start, window.end)
             result.replays += 1
         for day, comparison in compared.items():
             after = (
-                compare(loop.daily_report(code, day), loop.flow_messages(code, day))
+                compare(reports[day], loop.flow_messages(code, day))
                 if comparison.missing
                 else comparison
             )

@@ -186,3 +186,24 @@ def test_replays_cover_every_missing_change_in_windows_of_at_most_twenty_days():
         assert window.end - window.start <= timedelta(days=20)
     covered = sum(w.changes for w in windows)
     assert covered == len(missing)
+
+
+def test_flows_statements_are_checked_against_the_banks_file():
+    from datetime import date
+    from decimal import Decimal
+
+    from coursier.models import cfonb
+    from coursier.models.cegid_statements import check_statements
+    from coursier.sandbox.cegid_statements import bank_statements, shown_by_flow
+
+    dossier = build_dossier(SEEDED[0], 2026)
+    day = date(2026, 12, 1)
+    bank = cfonb.parse(cfonb.write(bank_statements(dossier, day)))
+    [same] = check_statements(bank, shown_by_flow(bank))
+    assert same.matches
+    [shifted] = check_statements(bank, shown_by_flow(bank, shift=Decimal("0.01")))
+    assert [p.split(" :")[0] for p in shifted.problems] == ["nouveau solde"]
+    [short] = check_statements(bank, shown_by_flow(bank, lose=1))
+    assert any(p.startswith("mouvements") for p in short.problems)
+    [absent] = check_statements(bank, [])
+    assert absent.problems == ("relevé absent de Cegid Flow",)

@@ -243,6 +243,10 @@ class CegidLoopClient:
         """What Flow received of the dossier's initial load (assumed route)."""
         return self.get(f"/flow/dossiers/{code}/initialisation")
 
+    def flow_statements(self, code: str, day: date) -> list[dict[str, Any]]:
+        """The bank statements Flow shows for the dossier that day (assumed route)."""
+        return self.get(f"/flow/dossiers/{code}/releves/{day}")
+
     def flow_messages(self, code: str, day: date) -> list[dict[str, Any]]:
         """The messages Flow received for a day of the dossier's changes (assumed route)."""
         return list(self.items(f"/flow/dossiers/{code}/messages/{day}", page=5000))
