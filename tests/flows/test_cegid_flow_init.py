@@ -174,3 +174,34 @@ def test_a_dossier_not_in_the_procedure_or_unknown(cegid_world, loop):
     unknown = run(dossiers=["CF-NULLE-PART"])
     assert unknown.type == StateType.FAILED
     assert "CF-NULLE-PART" in unknown.message
+
+
+def test_two_runs_at_once_send_each_activation_contact_and_proposal_once(cegid_world, loop):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from prefect.settings import PREFECT_API_URL
+
+    command = [str(Path(sys.executable).parent / "coursier"), "cegid", "init", *READY]
+    environment = {
+        **os.environ,
+        "PREFECT_API_URL": PREFECT_API_URL.value(),
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "COLUMNS": "200",
+    }
+    runs = [
+        subprocess.Popen(
+            command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        for _ in "ab"
+    ]
+    outputs = [run.communicate(timeout=240)[0] for run in runs]
+    assert {run.returncode for run in runs} <= {0, 1}, outputs
+    assert "Traceback" not in "".join(outputs)
+    for code in READY:
+        assert len(mails_to(loop, code)) == 1
+        assert loop.sends[("dossier-activation", code)] == 1
+    assert len(loop.contacts) == len(READY)
+    assert loop.sends[("firm-activation", "")] == 1
