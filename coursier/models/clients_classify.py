@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 DIFF_FIELDS = (
@@ -35,7 +36,16 @@ DIFF_FIELDS = (
 )
 """The fields a duplicate's diff compares, in the order the review shows them."""
 
-_COMPARE_AS = {"last_name": "name", "first_name": "name", "email": "email"}
+_KEYS = {
+    "source_id": "source_id",
+    "nn_key": "national_number",
+    "partner_key": "partner_national_number",
+    "email_key": "email_key",
+    "name_key": "name_key",
+    "birth_date": "birth_date",
+}
+"""The columns the classification works on (the numbers as numbers), under their names."""
+_COMPARE_AS = {"last_name": "name", "first_name": "name"}
 
 
 @dataclass(frozen=True)
@@ -61,30 +71,33 @@ class Classification:
 def classify(imported: pd.DataFrame, accounton: pd.DataFrame) -> Classification:
     imported = imported.reset_index(drop=True)
     accounton = accounton.reset_index(drop=True)
-    problem = imported["problem"].copy()
-    valid = problem.isna()
-    joint = _joint_partners(imported[valid])
-    candidate = valid & ~imported["source_id"].isin(joint["import_id"])
-    problem = problem.mask(candidate, _twice(imported[candidate]))
-    candidate &= problem.isna()
+    # The work is done on the keys alone; the classes take their rows at the end.
+    mine, theirs = (side[list(_KEYS)].rename(columns=_KEYS) for side in (imported, accounton))
+    problem = imported["problem"]
+    valid = problem.isna().to_numpy()
+    joint = _joint_partners(mine[valid])
+    candidate = valid & ~mine["source_id"].isin(joint["import_id"]).to_numpy()
+    problem = problem.mask(candidate, _twice(mine[candidate]))
+    candidate &= problem.isna().to_numpy()
 
-    pairs = _match(imported[candidate], accounton)
-    unmatched_import = imported[candidate & ~imported["source_id"].isin(pairs["import_id"])]
-    unmatched_accounton = accounton[~accounton["source_id"].isin(pairs["accounton_id"])]
-    possible = _possible(unmatched_import, unmatched_accounton)
-    diff = _diff(imported, accounton, pairs)
-    changed = diff[diff["changed"]].groupby(["import_id"], sort=False)["field"].agg(", ".join)
-    duplicates = pairs.assign(changed=pairs["import_id"].map(changed).astype(object).fillna(""))
+    pairs = _match(mine[candidate], theirs)
+    alone = candidate.copy()
+    alone[pairs["import_row"].to_numpy()] = False
+    unmatched = np.ones(len(accounton), dtype=bool)
+    unmatched[pairs["accounton_row"].to_numpy()] = False
+    possible = _possible(mine[alone], theirs[unmatched])
+    new = alone & ~mine["source_id"].isin(possible["import_id"]).to_numpy()
+    looked_like = possible.loc[possible["other_side"] == "accounton", "other_id"]
+    only = unmatched & ~theirs["source_id"].isin(looked_like).to_numpy()
+    diff, changed = _diff(imported, accounton, pairs)
+    duplicates = pairs.drop(columns=["import_row", "accounton_row"]).assign(changed=changed)
+    invalid = problem.notna().to_numpy()
     return Classification(
-        new=unmatched_import[~unmatched_import["source_id"].isin(possible["import_id"])],
-        only_in_accounton=unmatched_accounton[
-            ~unmatched_accounton["source_id"].isin(
-                possible.loc[possible["other_side"] == "accounton", "other_id"]
-            )
-        ],
-        duplicates=duplicates.reset_index(drop=True),
+        new=imported[new],
+        only_in_accounton=accounton[only],
+        duplicates=duplicates,
         diff=diff,
-        invalid=imported[problem.notna()].assign(reason=problem[problem.notna()]),
+        invalid=imported[invalid].assign(reason=problem[invalid]),
         possible=possible,
         joint=joint,
     )
@@ -122,12 +135,16 @@ def _joint_partners(valid: pd.DataFrame) -> pd.DataFrame:
 
 
 def _twice(frame: pd.DataFrame) -> pd.Series:
-    """The ``TWICE`` reason for every record sharing its person with another one."""
-    identity = frame["national_number"].fillna("@" + frame["email_key"].fillna(""))
-    repeated = identity.duplicated(keep=False)
-    ids = frame["source_id"].astype(str).groupby(identity).transform(", ".join)
-    reason = "même client deux fois dans l'import (" + ids + ") : gardez-en un seul dans la source"
-    return reason.where(repeated)
+    """The reason of every record sharing its person with another one (named by their ids):
+    the same national number, or the same e-mail without a number."""
+    number, email = frame["national_number"], frame["email_key"]
+    repeated = (number.notna() & number.duplicated(keep=False)) | (
+        number.isna() & email.where(number.isna()).duplicated(keep=False) & email.notna()
+    )
+    identity = number[repeated].astype(object).where(number[repeated].notna(), email[repeated])
+    ids = frame.loc[repeated, "source_id"].astype(str).groupby(identity).agg(", ".join)
+    reason = "même client deux fois dans l'import (" + identity.map(ids).astype(str)
+    return (reason + ") : gardez-en un seul dans la source").reindex(frame.index)
 
 
 def _match(imported: pd.DataFrame, accounton: pd.DataFrame) -> pd.DataFrame:
@@ -146,8 +163,8 @@ def _match(imported: pd.DataFrame, accounton: pd.DataFrame) -> pd.DataFrame:
     for label, left_key, right_key, conflict in stages:
         pairs = _stage(left, right, left_key, right_key, conflict)
         found.append(pairs.assign(matched_on=label))
-        left = left[~left["source_id"].isin(pairs["import_id"])]
-        right = right[~right["source_id"].isin(pairs["accounton_id"])]
+        left = left.drop(index=pairs["import_row"])
+        right = right.drop(index=pairs["accounton_row"])
     return pd.concat(found, ignore_index=True)
 
 
@@ -160,15 +177,27 @@ def _stage(
     rkeys = rkeys[~rkeys[right_key].duplicated(keep=False)]
     columns = ["source_id", left_key] + ([conflict] if conflict else [])
     rcolumns = ["source_id", right_key] + ([conflict] if conflict and conflict != right_key else [])
-    joined = lkeys[columns].merge(
-        rkeys[rcolumns], left_on=left_key, right_on=right_key, suffixes=("", "_acc")
+    joined = (
+        lkeys[columns]
+        .assign(import_row=lkeys.index)
+        .merge(
+            rkeys[rcolumns].assign(accounton_row=rkeys.index),
+            left_on=left_key,
+            right_on=right_key,
+            suffixes=("", "_acc"),
+        )
     )
     if conflict:
         mine, theirs = joined[conflict], joined[f"{conflict}_acc"]
         joined = joined[~(mine.notna() & theirs.notna() & (mine != theirs))]
     return pd.DataFrame(
-        {"import_id": joined["source_id"], "accounton_id": joined["source_id_acc"]}
-    ).reset_index(drop=True)
+        {
+            "import_id": joined["source_id"].to_numpy(),
+            "accounton_id": joined["source_id_acc"].to_numpy(),
+            "import_row": joined["import_row"].to_numpy(),
+            "accounton_row": joined["accounton_row"].to_numpy(),
+        }
+    )
 
 
 def _possible(imported: pd.DataFrame, accounton: pd.DataFrame) -> pd.DataFrame:
@@ -214,33 +243,46 @@ def _possible_rows(joined: pd.DataFrame, side: str, reason: str) -> pd.DataFrame
     )
 
 
-def _diff(imported: pd.DataFrame, accounton: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+def _diff(
+    imported: pd.DataFrame, accounton: pd.DataFrame, pairs: pd.DataFrame
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Per pair and field: the Accounton value (old), the imported one (new), whether it would
-    change. A value missing in the import changes nothing (it never blanks Accounton's);
-    names compare without case, e-mails through their case-folded form."""
-    fields = [*list(DIFF_FIELDS), "email_key"]
-    new = imported.set_index("source_id").loc[pairs["import_id"], fields].reset_index(drop=True)
-    old = accounton.set_index("source_id").loc[pairs["accounton_id"], fields].reset_index(drop=True)
-    parts = []
-    for field in DIFF_FIELDS:
-        kind = _COMPARE_AS.get(field)
-        if kind == "name":
-            same = new[field].str.casefold() == old[field].fillna("").str.casefold()
-        elif kind == "email":
-            same = new["email_key"] == old["email_key"]
-        else:
-            same = new[field] == old[field]
-        changed = new[field].notna() & ~same.fillna(False).astype(bool)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "import_id": pairs["import_id"].to_numpy(),
-                    "accounton_id": pairs["accounton_id"].to_numpy(),
-                    "field": field,
-                    "old": old[field].to_numpy(),
-                    "new": new[field].to_numpy(),
-                    "changed": changed.to_numpy(),
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
+    change; and per pair the fields that would change, comma separated. A value missing in the
+    import changes nothing (it never blanks Accounton's); names compare without case, e-mails
+    through their case-folded form."""
+    fields = [*DIFF_FIELDS, "email_key"]
+    new = imported[fields].take(pairs["import_row"]).reset_index(drop=True)
+    old = accounton[fields].take(pairs["accounton_row"]).reset_index(drop=True)
+    changed = {field: _changed(field, new, old) for field in DIFF_FIELDS}
+    rows = np.flatnonzero(np.logical_or.reduce(list(changed.values()))) if changed else []
+    listed = np.full(len(rows), "", dtype=object)
+    for field, mask in changed.items():
+        listed = listed + np.where(mask[rows], field + ", ", "")
+    names = np.full(len(pairs), "", dtype=object)
+    names[rows] = pd.Series(listed, dtype=object).str.removesuffix(", ").to_numpy()
+    count = len(DIFF_FIELDS)
+    diff = pd.DataFrame(
+        {
+            "import_id": np.tile(pairs["import_id"].to_numpy(), count),
+            "accounton_id": np.tile(pairs["accounton_id"].to_numpy(), count),
+            "field": np.repeat(np.array(DIFF_FIELDS, dtype=object), len(pairs)),
+            "old": np.concatenate([old[f].to_numpy(dtype=object) for f in DIFF_FIELDS]),
+            "new": np.concatenate([new[f].to_numpy(dtype=object) for f in DIFF_FIELDS]),
+            "changed": np.concatenate(list(changed.values())),
+        }
+    )
+    return diff, names
+
+
+def _changed(field: str, new: pd.DataFrame, old: pd.DataFrame) -> np.ndarray:
+    """Whether the imported value of ``field`` would change Accounton's, pair by pair."""
+    if field == "email":
+        same = (new["email_key"] == old["email_key"]).to_numpy(dtype=bool, copy=True)
+    else:
+        same = (new[field] == old[field]).to_numpy(dtype=bool, copy=True)
+        if _COMPARE_AS.get(field) == "name":  # case folded only where the text differs
+            differ = ~same & new[field].notna().to_numpy()
+            same[differ] = (
+                new[field][differ].str.casefold() == old[field][differ].fillna("").str.casefold()
+            ).to_numpy()
+    return new[field].notna().to_numpy() & ~same
