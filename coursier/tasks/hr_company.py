@@ -14,7 +14,7 @@ from coursier.connectors.errors import ConnectorError
 from coursier.models.hr_activation import ActivationError, internal_error
 from coursier.models.hr_diff import plan_sync
 from coursier.models.hr_failures import Failure
-from coursier.runkit import Run
+from coursier.runkit import Progress, Run, artifact_key
 from coursier.store.tables import utcnow
 from coursier.tasks.hr_activation import Target, activate_company
 from coursier.tasks.hr_reading import read_payflip, read_securex
@@ -73,11 +73,19 @@ def sync_company(run: Run, target: Target) -> CompanyResult:
         plan = plan_sync(source.result(), current.result(), target.only)
         result.failures += plan.failures
         result.done += [Done(e.number, "unchanged") for e in plan.unchanged]
-        futures = [write_creates.submit(run, active, b) for b in batches(plan.creates)]
-        futures += [write_updates.submit(run, active, b) for b in batches(plan.updates)]
+        work = [(write_creates, b) for b in batches(plan.creates)]
+        work += [(write_updates, b) for b in batches(plan.updates)]
+        futures = [(write.submit(run, active, batch), len(batch)) for write, batch in work]
+        progress = Progress(
+            artifact_key(run.flow, active.key, "progress"),
+            len(plan.creates) + len(plan.updates),
+            f"Employés de {active.key} écrits dans Payflip",
+        )
         written = Written()
-        for future in futures:
+        for future, size in futures:
             written.add(future.result())
+            for _ in range(size):
+                progress.tick()
     except ConnectorError as error:  # a read that still fails after the client's retries
         result.error = internal_error(error.summary)
         return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,12 @@ def sandbox():
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch, sandbox, prefect_api) -> CoursierSettings:
+    return install_world(tmp_path, monkeypatch, sandbox)
+
+
+def install_world(tmp_path: Path, monkeypatch, sandbox) -> CoursierSettings:
+    """The portfolio of three Belgian companies and application-wide credentials for both
+    platforms, in a store under ``tmp_path`` (or at ``COURSIER_DATABASE_URL``)."""
     sandbox.reset()
     monkeypatch.setenv("COURSIER_HOME", str(tmp_path / "var"))
     settings = CoursierSettings()
@@ -334,6 +341,50 @@ def test_a_create_found_at_the_lookup_is_not_sent_again(world, sandbox):
     assert first.name == "Completed"  # every cut batch was found by reading back
     assert payflip.received()["created_twice"] == []
     assert payflip.received()["creates"] == 25
+
+
+def test_a_malformed_securex_page_is_an_internal_error_and_writes_nothing(world, sandbox):
+    sandbox.state("securex").faults.set(Fault(route="v1", kind=FaultKind.MALFORMED, count=2))
+    state = hr_sync(company=BAKERY, return_state=True)
+    assert state.is_failed()
+    assert "Erreur interne" in state.message
+    assert sandbox.state("payflip").received()["creates"] == 0
+
+
+def test_a_429_storm_on_creates_is_waited_out_and_creates_each_once(world, sandbox):
+    payflip = sandbox.state("payflip")
+    payflip.faults.set(
+        Fault(route="employee-imports", kind=FaultKind.STATUS, status=429, retry_after=0, count=3)
+    )
+    state = hr_sync(company=BAKERY, return_state=True)
+    assert state.name == "Completed"
+    assert payflip.received() == {"creates": 25, "updates": 0, "created_twice": []}
+
+
+def test_two_runs_at_once_create_each_employee_once(world, sandbox):
+    payflip = sandbox.state("payflip")
+    payflip.faults.set(Fault(route="employee-imports", latency_ms=300))
+    states = []
+    runs = [
+        threading.Thread(target=lambda: states.append(hr_sync(company=BAKERY, return_state=True)))
+        for _ in range(2)
+    ]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    assert payflip.received()["created_twice"] == []
+    assert len(payflip.company(payflip_company(sandbox)).employees) == 25
+    created, waited = [], []
+    for state in states:
+        for outcome in stored(world, lambda s, state=state: outcomes_of(s, run_id(state))):
+            if outcome.details.get("action") == "created":
+                created.append(outcome.item_key)
+            elif outcome.error_code == "in_progress":
+                waited.append(outcome.item_key)
+    assert sorted(created) == sorted(set(created))  # each created by one run only
+    assert len(created) == 25
+    assert set(waited) <= set(created)  # what one run held, the other left alone
 
 
 def test_every_company_of_the_portfolio_each_on_its_own(world, sandbox):

@@ -22,7 +22,7 @@ import httpx
 
 from coursier.connectors.errors import PayloadError, RateLimited, ResponseError, TransportError
 from coursier.connectors.http import RetryPolicy, asked_delay, excerpt, transport_error, utcnow
-from coursier.connectors.securex.auth import BearerAuth, Tokens
+from coursier.connectors.securex.auth import BearerAuth, Tokens, invalid_token
 from coursier.connectors.securex.block import SecurexCredentials
 from coursier.connectors.securex.errors import (
     AuthenticationRefused,
@@ -146,7 +146,7 @@ class SecurexClient:
                 f"Securex répond {status} : réessayez plus tard",
                 retry_after=asked_delay(response.headers, self._clock()),
             )
-        if path == "oauth2/token":
+        if path == "oauth2/token" or invalid_token(response):  # refused even a fresh token
             raise AuthenticationRefused(status=status, excerpt=cut)
         if status == 401:
             raise SubscriptionRefused(status=status, excerpt=cut)
