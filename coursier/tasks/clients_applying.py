@@ -10,7 +10,7 @@ from typing import Any
 
 from coursier.connectors.errors import ConnectorError
 from coursier.models.clients_plan import ClientPlan
-from coursier.runkit import Run, RunFailed
+from coursier.runkit import Progress, Run, RunFailed, artifact_key
 from coursier.store import OutcomeIn, list_dossiers
 from coursier.store.client_import import hold_lease
 from coursier.store.portfolio import DossierView
@@ -69,23 +69,34 @@ def apply_plan(run: Run, view: DossierView, plan: ClientPlan, only: set[str] | N
         current = _current(factory) if updates else {}
     except ConnectorError as error:
         raise RunFailed(f"Accounton injoignable pour le dossier {view.code} : {error}") from None
+    invitations = len(creates) if plan.settings.send_invitations else 0
+    progress = Progress(
+        artifact_key("clients", view.code, "application"),
+        len(creates) + len(updates) + invitations,
+        f"Application du plan d'import des clients du dossier {view.code}",
+    )
     outcomes: list[OutcomeIn] = []
     created: list[tuple[dict[str, Any], str]] = []
     for batch in batches(creates):
         for record, done in zip(batch, create_customers(run, target, batch), strict=True):
             outcomes.append(done.outcome)
+            progress.tick()
             if done.customer_id:
                 created.append((record, done.customer_id))
     for batch in batches(updates):
-        outcomes += update_customers(run, target, batch, current)
-    invited = []
+        outcomes += _ticked(progress, update_customers(run, target, batch, current))
     if plan.settings.send_invitations:
         created = _only(created, only, lambda c: f"invite:{c[0]['import_id']}")
         for batch in batches(created):
-            invited += invite_customers(run, target, batch)
-        outcomes += invited
+            outcomes += _ticked(progress, invite_customers(run, target, batch))
     run.record(outcomes)
     return _summary(outcomes, plan.settings.send_invitations)
+
+
+def _ticked(progress: Progress, outcomes: list[OutcomeIn]) -> list[OutcomeIn]:
+    for _ in outcomes:
+        progress.tick()
+    return outcomes
 
 
 def _only(items: list, keys: set[str] | None, key_of) -> list:

@@ -207,6 +207,28 @@ def test_a_cut_during_apply_resumes_without_creating_a_client_twice(
     )
 
 
+def test_two_applies_at_once_create_each_client_once(world, sandbox, tmp_path) -> None:
+    path = plan_file(tmp_path)
+    new = read_plan(path).counts()["new"]
+    states = []
+    threads = [
+        threading.Thread(
+            target=lambda: states.append(client_import_apply(plan=str(path), return_state=True))
+        )
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert len(states) == 2
+    assert accounton_stats(sandbox)["creates"] == new
+    assert audit_actions(world).count("clients.customer_created") == new
+    final = client_import_apply(plan=str(path), return_state=True)  # whatever was held: done
+    assert final.is_completed(), final.message
+    assert accounton_stats(sandbox)["creates"] == new
+
+
 def test_a_run_killed_between_claim_and_answer_is_reconciled(world, sandbox, tmp_path) -> None:
     """The create reached Accounton but the run died before it heard: the next run finds the
     customer by its number instead of creating it again."""
@@ -253,7 +275,8 @@ def test_a_bad_plan_file_fails_the_run_saying_where(world, tmp_path) -> None:
     assert "plan.csv" in state.message
 
 
-def test_no_secret_in_artifacts_or_audit(world, sandbox, tmp_path) -> None:
+def test_no_secret_in_logs_artifacts_or_audit(world, sandbox, tmp_path, caplog) -> None:
+    caplog.set_level("DEBUG")
     path = plan_file(tmp_path)
     client_import_apply(plan=str(path), send_invitations=True, return_state=True)
     secrets = [
@@ -264,7 +287,9 @@ def test_no_secret_in_artifacts_or_audit(world, sandbox, tmp_path) -> None:
         trail = repr([(e.action, e.details, e.subject) for e in query_audit(session)])
     with get_client(sync_client=True) as client:
         shown = repr([a.data for a in client.read_artifacts(limit=200)])
+    assert caplog.text
     for secret in secrets:
+        assert secret not in caplog.text
         assert secret not in trail
         assert secret not in shown
         assert secret not in path.read_bytes().decode("latin-1")
