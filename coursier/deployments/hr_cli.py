@@ -165,17 +165,26 @@ def failures(
 
     with _store() as store, store.read() as session:
         run_id = latest_run_id(session, FLOW) if run == "last" else run
-        known = run_id is not None and runs_of(session, run_id)
-        found = [_failure(r) for r in failures_of(session, run_id)] if known else []
-    if not known:
+        lines = runs_of(session, run_id) if run_id is not None else []
+        found = [_failure(r) for r in failures_of(session, run_id)] if lines else []
+    named = {f["company"] for f in found}
+    stopped = [  # companies that failed as a whole: their activation, or a read
+        line.message
+        for line in lines
+        if line.status == "error" and f"BE{line.company}" not in named
+    ]
+    if not lines:
         raise typer.BadParameter(
             f"aucune synchronisation {run} : voyez `coursier hr history`", param_hint="RUN"
         )
     if as_json:
         typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
         return
+    for message in stopped:
+        console().print(Text(message))
     if not found:
-        console().print(Text(f"Aucun employé en échec dans l'exécution {run_id}."))
+        if not stopped:
+            console().print(Text(f"Aucun employé en échec dans l'exécution {run_id}."))
         return
     table = Table("Entreprise", "Matricule", "Employé", "E-mail", "Raison", "Que faire")
     for item in found:

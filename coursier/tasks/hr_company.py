@@ -34,7 +34,8 @@ class CompanyResult:
 
     @property
     def key(self) -> str:
-        return f"BE{self.vat}"
+        """``BE`` and the VAT's 10 digits; the VAT as typed when it was not one."""
+        return f"BE{self.vat}" if self.vat.isdigit() else self.vat or "?"
 
     @property
     def status(self) -> str:

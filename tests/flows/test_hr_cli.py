@@ -55,9 +55,16 @@ def test_sync_then_history_then_failures(world, sandbox):
 
 
 def test_an_activation_error_exits_2_with_the_seed_message(world):
-    done = hr("sync", "--company", "BE12345")
+    done = hr("sync", "--company", "BE12345", "--json")
     assert done.exit_code == 2
-    assert "Numéro de TVA invalide" in done.output
+    body = json.loads(done.output)
+    assert "Numéro de TVA invalide" in body["message"]
+    [line] = body["companies"]
+    assert line["status"] == "error"
+    shown = hr("failures", body["flow_run_id"])
+    assert shown.exit_code == 0
+    assert "Numéro de TVA invalide" in shown.output
+    assert "Aucun employé en échec" not in shown.output
 
 
 def test_bad_input_is_said_in_french(world):

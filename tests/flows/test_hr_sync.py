@@ -361,6 +361,14 @@ def test_a_429_storm_on_creates_is_waited_out_and_creates_each_once(world, sandb
     assert payflip.received() == {"creates": 25, "updates": 0, "created_twice": []}
 
 
+def test_an_unreadable_create_answer_is_reconciled_not_resent(world, sandbox):
+    payflip = sandbox.state("payflip")
+    payflip.faults.set(Fault(route="employee-imports", kind=FaultKind.MALFORMED, count=1))
+    state = hr_sync(company=BAKERY, return_state=True)
+    assert state.name == "Completed"
+    assert payflip.received() == {"creates": 25, "updates": 0, "created_twice": []}
+
+
 def test_two_runs_at_once_create_each_employee_once(world, sandbox):
     payflip = sandbox.state("payflip")
     payflip.faults.set(Fault(route="employee-imports", latency_ms=300))

@@ -9,7 +9,8 @@
 
 Reads and updates (which set fields to values: sending one twice changes nothing more) are
 retried on transport errors. A create never is, but on a 429 (nothing was received): after a
-cut, a timeout or a 5xx it raises :class:`WriteOutcomeUnknown` and the caller looks the
+cut, a timeout, a 5xx or an unreadable answer it raises :class:`WriteOutcomeUnknown` and the
+caller looks the
 employees up (:meth:`find`) before sending anything again. The key never reaches a message.
 """
 
@@ -127,7 +128,10 @@ class PayflipClient:
             raise
         except TransportError as error:
             raise WriteOutcomeUnknown(retry_after=error.retry_after) from error
-        return self._results(response, len(rows))
+        try:
+            return self._results(response, len(rows))
+        except PayloadError as error:  # Payflip answered 200: it processed the batch
+            raise WriteOutcomeUnknown() from error
 
     def update(self, company: str, updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Set fields of employees (``{"id", "fields"}`` each); one result per row."""
