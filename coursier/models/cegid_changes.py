@@ -66,21 +66,26 @@ def compare(
     Lines and messages are matched on (entity, id, timestamp) as Loop writes them: the sink
     and the report give a change the same timestamp; only the missing ones are parsed further
     (their timestamps, for the replay windows)."""
-    got: dict[tuple[str, str, str], set[tuple[str, bool]]] = defaultdict(set)
-    result = Comparison()
-    for message in messages:
-        result.messages += 1
-        key = (message["entity"], message["id"], message["timestamp"])
-        got[key].add((message["event"], bool(message.get("update", False))))
+    received = [
+        (m["entity"], m["id"], m["timestamp"], m["event"], bool(m.get("update", False)))
+        for m in messages
+    ]
+    got = set(received)
+    result = Comparison(messages=len(received))
+    deleted, inserted = f"{ENTRY}Deleted", f"{ENTRY}Inserted"
     for line in report:
         result.expected += 1
-        entity, operation = line["entity"], line["operation"]
-        events = got.get((entity, line["id"], line["timestamp"]), ())
+        entity, operation, key = line["entity"], line["operation"], (line["id"], line["timestamp"])
         if entity == ENTRY and operation == "Updated":
             result.edits += 1
-            arrived = (f"{ENTRY}Deleted", True) in events and (f"{ENTRY}Inserted", False) in events
+            arrived = (entity, *key, deleted, True) in got and (
+                entity,
+                *key,
+                inserted,
+                False,
+            ) in got
         else:
-            arrived = (f"{entity}{operation}", False) in events
+            arrived = (entity, *key, entity + operation, False) in got
         if arrived:
             result.received += 1
         else:

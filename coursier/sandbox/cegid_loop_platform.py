@@ -19,7 +19,8 @@ assumed where Loop's documentation is not public, and read so by the connector:
   20 days: 422 beyond);
 - Flow's side (no public API; assumed): ``GET /flow/dossiers/{code}/initialisation`` (counts per
   fiscal year, bank accounts and their collection, the invitation), ``GET
-  /flow/dossiers/{code}/messages/{day}`` (paged: the messages Flow received that day) and
+  /flow/dossiers/{code}/messages/{day}[?entites=A,B]`` (paged: the messages Flow received that
+  day, of some entities only) and
   ``GET /flow/dossiers/{code}/releves/{day}`` (the bank statements it shows: account, day,
   balances, movements).
 
@@ -357,9 +358,20 @@ def initial_load(request: Request, code: str) -> dict[str, Any]:
 
 
 @router.get("/flow/dossiers/{code}/messages/{day}")
-def flow_messages(request: Request, code: str, day: date, skip: Skip = 0, take: Take = 1000):
+def flow_messages(
+    request: Request,
+    code: str,
+    day: date,
+    entites: str | None = None,
+    skip: Skip = 0,
+    take: Take = 1000,
+):
     state, dossier = _dossier(request, code)
-    return JSONResponse(page(state.received(dossier.code, day), skip, take))
+    received = state.received(dossier.code, day)
+    if entites:
+        wanted = set(entites.split(","))
+        received = [m for m in received if m["entity"] in wanted]
+    return JSONResponse(page(received, skip, take))
 
 
 @router.get("/flow/dossiers/{code}/releves/{day}")

@@ -15,12 +15,14 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from coursier.connectors.cegid_loop.client import CegidLoopClient
 from coursier.connectors.errors import ConnectorError
-from coursier.models.cegid_changes import compare, replays
+from coursier.models.cegid_changes import Comparison, compare, replays
 from coursier.runkit import Progress, Run, artifact_key
 from coursier.store import OutcomeIn
 from coursier.store.cegid import recent_watch_days, record_watch_days
@@ -113,11 +115,7 @@ def watch_dossier(account: LoopAccount, code: str, days: list[date]) -> WatchRes
             result.replayed += loop.partial_init(code, window.entity, window.start, window.end)
             result.replays += 1
         for day, comparison in compared.items():
-            after = (
-                compare(reports[day], loop.flow_messages(code, day))
-                if comparison.missing
-                else comparison
-            )
+            after = _again(loop, code, day, reports[day], comparison)
             result.days.append(
                 DayWatch(
                     day,
@@ -133,6 +131,21 @@ def watch_dossier(account: LoopAccount, code: str, days: list[date]) -> WatchRes
     except ConnectorError as error:
         result.error, result.error_code = str(error), type(error).__name__
     return result
+
+
+def _again(
+    loop: CegidLoopClient,
+    code: str,
+    day: date,
+    report: list[dict[str, Any]],
+    before: Comparison,
+) -> Comparison:
+    """The day compared again after the replays, on the entities that missed changes only."""
+    if not before.missing:
+        return before
+    entities = set(before.missing_by_entity)
+    lines = [line for line in report if line["entity"] in entities]
+    return compare(lines, loop.flow_messages(code, day, entities))
 
 
 def flag_repeats(run: Run, results: list[WatchResult], settings: CegidSettings) -> None:

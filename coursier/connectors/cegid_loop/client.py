@@ -15,7 +15,7 @@ operation}``; Flow's side (it has no public API) under ``/flow/dossiers/{code}/â
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Self
@@ -247,6 +247,10 @@ class CegidLoopClient:
         """The bank statements Flow shows for the dossier that day (assumed route)."""
         return self.get(f"/flow/dossiers/{code}/releves/{day}")
 
-    def flow_messages(self, code: str, day: date) -> list[dict[str, Any]]:
-        """The messages Flow received for a day of the dossier's changes (assumed route)."""
-        return list(self.items(f"/flow/dossiers/{code}/messages/{day}", page=5000))
+    def flow_messages(
+        self, code: str, day: date, entities: Iterable[str] = ()
+    ) -> list[dict[str, Any]]:
+        """The messages Flow received for a day of the dossier's changes, of ``entities`` only
+        when given (assumed route)."""
+        only = {"entites": ",".join(sorted(entities))} if entities else {}
+        return list(self.items(f"/flow/dossiers/{code}/messages/{day}", page=5000, **only))
