@@ -52,7 +52,11 @@ REASONS: dict[str, tuple[str, str]] = {
     ),
 }
 #: Payflip's codes that are ours under another name; the others are "rejected".
-PAYFLIP_CODES = {"account_exists": "account_exists"}
+PAYFLIP_CODES = {
+    "account_exists": "account_exists",
+    "invalid_email": "email_invalid",
+    "invalid_salary": "salary_invalid",
+}
 
 
 @dataclass(frozen=True)

@@ -73,20 +73,26 @@ def write_creates(run: Run, active: Active, employees: list[Employee]) -> Writte
     send = list(claims.claimed)
     if claims.unsettled:
         found = _reconcile(run, active, claims.unsettled, written)
-        with run.store.begin() as session:
-            lacking = [n for n in claims.unsettled if n not in found]
-            send += take_over(session, active.vat, lacking, run.flow_run_id)
+        if found is None:  # Payflip cannot be read: they wait for the next run
+            unsure = [_failed(by_number[n], "unknown") for n in claims.unsettled]
+            written.failures += unsure
+        else:
+            with run.store.begin() as session:
+                lacking = [n for n in claims.unsettled if n not in found]
+                send += take_over(session, active.vat, lacking, run.flow_run_id)
     if send:
         _send(run, active, [by_number[n] for n in send], written, again=True)
     return written
 
 
-def _reconcile(run: Run, active: Active, numbers: list[str], written: Written) -> set[str]:
-    """Look ``numbers`` up in Payflip: those found are settled as created; their numbers."""
-    found = {
-        str(r["employeeNumber"]): str(r["id"])
-        for r in active.payflip.find(active.payflip_company, numbers)
-    }
+def _reconcile(run: Run, active: Active, numbers: list[str], written: Written) -> set[str] | None:
+    """Look ``numbers`` up in Payflip: those found are settled as created; their numbers
+    (None when Payflip could not be read: nothing is known of them)."""
+    try:
+        records = active.payflip.find(active.payflip_company, numbers)
+    except ConnectorError:
+        return None
+    found = {str(r["employeeNumber"]): str(r["id"]) for r in records}
     if found:
         with run.store.begin() as session:
             settle_creates(session, active.vat, found)
@@ -110,8 +116,8 @@ def _send(
         results = active.payflip.create(active.payflip_company, [e.wire() for e in employees])
     except WriteOutcomeUnknown as unknown:
         found = _reconcile(run, active, numbers, written)
-        lacking = [e for e in employees if e.number not in found]
-        if lacking and again:
+        lacking = [e for e in employees if found is None or e.number not in found]
+        if lacking and again and found is not None:
             _send(run, active, lacking, written, again=False)
         else:
             written.failures += [_failed(e, "unknown", unknown.summary) for e in lacking]
