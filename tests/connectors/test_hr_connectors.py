@@ -5,6 +5,7 @@ re-sent but reported unknown (and found by reading back), no secret in any messa
 from __future__ import annotations
 
 import pytest
+from pydantic import SecretStr
 
 from coursier.connectors.errors import ConnectorError, TransportError
 from coursier.connectors.http import RetryPolicy
@@ -140,3 +141,40 @@ def test_a_503_create_is_unknown_and_an_update_is_retried(sandbox):
 def test_transport_errors_are_connector_errors():
     assert issubclass(WriteOutcomeUnknown, TransportError)
     assert issubclass(CompanyNotFound, ConnectorError)
+
+
+def test_the_environment_picks_the_host_unless_one_is_given():
+    common = {"client_id": "c", "client_secret": "s", "subscription_key": "k"}
+    acceptance = SecurexCredentials(**common)
+    production = SecurexCredentials(**common, environment="production")
+    assert acceptance.effective_url() != production.effective_url()
+    assert "acc" in acceptance.effective_url()
+    given = SecurexCredentials(**common, base_url="http://127.0.0.1:9/securex/")
+    assert given.effective_url() == "http://127.0.0.1:9/securex"
+    with pytest.raises(ValueError, match="https://"):
+        SecurexCredentials(**common, base_url="ftp://x")
+    assert PayflipCredentials(api_key="k").effective_url().startswith("https://")
+
+
+def test_the_credential_kinds_check_with_one_harmless_call(sandbox):
+    from coursier.connectors.payflip.kind import PAYFLIP
+    from coursier.connectors.securex.kind import SECUREX
+
+    known = sandbox.state("securex").client
+    block = SecurexCredentials(
+        client_id=known.client_id,
+        client_secret=known.client_secret,
+        subscription_key=known.subscription_key,
+        base_url=sandbox.url("securex"),
+    )
+    assert "réussie" in SECUREX.check(block)
+    assert SECUREX.secret_fields() == ("client_secret", "subscription_key")
+    wrong = block.model_copy(update={"client_secret": SecretStr("pas-le-bon")})
+    with pytest.raises(ConnectorError) as refused:
+        SECUREX.check(wrong)
+    assert "pas-le-bon" not in str(refused.value)
+    payflip = PayflipCredentials(
+        api_key=sandbox.state("payflip").api_key, base_url=sandbox.url("payflip")
+    )
+    assert "réussie" in PAYFLIP.check(payflip)
+    assert PAYFLIP.secret_fields() == ("api_key",)
