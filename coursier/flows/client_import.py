@@ -5,7 +5,9 @@
 then — unless asked for the plan only — pauses for the review form in the Prefect UI and
 applies the choices. ``client-import-apply`` applies a plan file as the reviewer edited it
 (``coursier clients apply``); applying is exactly-once and idempotent
-(:mod:`coursier.tasks.clients_apply`): ``retry_failed_of`` redoes the failed items of a run.
+(:mod:`coursier.tasks.clients_apply`): ``retry_failed_of`` redoes the failed items of a run,
+from the plan file they were applied from (for ``client-import``, the plan as reviewed, saved
+beside the plan as ``…-revu``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from prefect.states import State
 
 from coursier.models.clients_classify import classify
 from coursier.models.clients_plan import ClientPlan, PlanSettings, Source
-from coursier.models.clients_plan_file import PlanFileError, read_plan
+from coursier.models.clients_plan_file import PlanFileError, read_plan, write_plan
 from coursier.runkit import (
     NothingToRetry,
     Operator,
@@ -67,12 +69,17 @@ def client_import(
         optional(str, "Un fichier", "Dans le dossier de coursier"),
         ask("Fichier du plan", "Chemin du plan à écrire (.xlsx ou .csv)."),
     ] = None,
+    retry_failed_of: RetryFailedOf = None,
     operator: Operator = None,
 ) -> State:
     """Import des clients AdminPulse / Admin IS | Consult dans Accounton, après revue."""
     run = start_run(FLOW, CoursierSettings(), operator, dossier=dossier)
     try:
+        if retry_failed_of is not None:  # the plan as reviewed then, its failed items only
+            return _apply_file(run, None, None, retry_failed_of)
         return _plan_then_apply(run, dossier, source, taskflow, mode, out)
+    except NothingToRetry as nothing:
+        return run.finish(str(nothing))
     except RunFailed as stop:
         return run.fail(str(stop))
 
@@ -115,8 +122,9 @@ def _plan_then_apply(
             f"Personne n'a revu le plan dans les {run.settings.review_timeout_seconds // 60} "
             f"minutes : appliquez-le avec `coursier clients apply {path}` ou relancez."
         )
-    run.audit("clients.plan_reviewed", outcome="ok", details=chosen.counts())
-    return run.finish(apply_plan(run, view, chosen, None))
+    reviewed = write_plan(chosen, path.with_stem(f"{path.stem}-revu"))
+    run.audit("clients.plan_reviewed", outcome="ok", subject=str(reviewed), details=chosen.counts())
+    return run.finish(apply_plan(run, view, chosen, reviewed, None))
 
 
 @flow(name=APPLY_FLOW)
@@ -140,17 +148,20 @@ def client_import_apply(
 
 
 def _apply_file(
-    run: Run, path: Path, send_invitations: bool | None, retry_failed_of: str | UUID | None
+    run: Run, path: Path | None, send_invitations: bool | None, retry_failed_of: str | UUID | None
 ) -> State:
+    """Apply the plan file ``path`` (None: the one the failed items of ``retry_failed_of``
+    were applied from), only those items when retrying."""
+    retry = run.outcomes_to_retry(retry_failed_of)
+    only = None if retry is None else {d["key"] for d in retry if "key" in d}
+    if path is None:
+        path = Path(next(d["plan"] for d in retry if "plan" in d))
     try:
         plan = read_plan(path)
     except PlanFileError as error:
         raise RunFailed(str(error)) from None
     if send_invitations is not None:
         plan = plan.choose(send_invitations=send_invitations)
-    retry = run.outcomes_to_retry(retry_failed_of)
-    only = None if retry is None else {d["key"] for d in retry if "key" in d}
     view = client_import_dossier(run, plan.settings.dossier)
-    return run.for_dossier(view.code).finish(
-        apply_plan(run.for_dossier(view.code), view, plan, only)
-    )
+    run = run.for_dossier(view.code)
+    return run.finish(apply_plan(run, view, plan, path, only))

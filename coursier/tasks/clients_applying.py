@@ -6,6 +6,8 @@ dossier a client import works for.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from coursier.connectors.errors import ConnectorError
@@ -57,14 +59,20 @@ def _questionnaire(plan: ClientPlan, client_factory) -> str:
     return found[0]["id"]
 
 
-def apply_plan(run: Run, view: DossierView, plan: ClientPlan, only: set[str] | None) -> str:
-    """Apply ``plan`` (only the item keys ``only`` when given); the run's summary."""
+def apply_plan(
+    run: Run, view: DossierView, plan: ClientPlan, path: Path, only: set[str] | None
+) -> str:
+    """Apply ``plan``, read from or saved at ``path`` (only the item keys ``only`` when given):
+    the outcomes name the file, that ``retry_failed_of`` reads again; the run's summary."""
     hold_lease(run.store, run.flow_run_id, run.flow)
     try:
         _, account_key = accounton_for(view)
         factory = lambda: accounton_for(view)[0]  # noqa: E731 - one client per batch
         target = Target(view.code, account_key, factory, _questionnaire(plan, factory))
-        creates = _only(plan.creates(), only, lambda r: f"create:{r['import_id']}")
+        # an invitation to redo needs its client's create (settled: nothing is sent again)
+        creates = _only(
+            plan.creates(), only, lambda r: {f"create:{r['import_id']}", f"invite:{r['import_id']}"}
+        )
         updates = _only(list(plan.updates().items()), only, lambda u: f"update:{u[0]}")
         current = _current(factory) if updates else {}
     except ConnectorError as error:
@@ -89,7 +97,7 @@ def apply_plan(run: Run, view: DossierView, plan: ClientPlan, only: set[str] | N
         created = _only(created, only, lambda c: f"invite:{c[0]['import_id']}")
         for batch in batches(created):
             outcomes += _ticked(progress, invite_customers(run, target, batch))
-    run.record(outcomes)
+    run.record(replace(o, details={**o.details, "plan": str(path)}) for o in outcomes)
     return _summary(outcomes, plan.settings.send_invitations)
 
 
@@ -99,8 +107,15 @@ def _ticked(progress: Progress, outcomes: list[OutcomeIn]) -> list[OutcomeIn]:
     return outcomes
 
 
-def _only(items: list, keys: set[str] | None, key_of) -> list:
-    return items if keys is None else [i for i in items if key_of(i) in keys]
+def _only(items: list, keys: set[str] | None, keys_of) -> list:
+    """``items`` (all of them when ``keys`` is None) whose item key(s) are among ``keys``."""
+    if keys is None:
+        return items
+    return [item for item in items if _keys(keys_of(item)) & keys]
+
+
+def _keys(found: str | set[str]) -> set[str]:
+    return {found} if isinstance(found, str) else found
 
 
 def _current(factory) -> dict[str, dict[str, Any]]:

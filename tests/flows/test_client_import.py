@@ -350,3 +350,48 @@ def test_the_review_form_in_the_ui_applies_the_choices(world, sandbox, tmp_path)
     assert {c["questionnaire"]["id"] for c in created} == {"ipp-nl"}
     assert accounton_stats(sandbox)["updates"] == 1
     assert accounton_stats(sandbox)["invitations"] == 0
+
+
+def test_retry_failed_of_redoes_only_the_failed_creates(world, sandbox, tmp_path) -> None:
+    path = plan_file(tmp_path)
+    new = read_plan(path).counts()["new"]
+    accounton = sandbox.url("accounton")
+    httpx.post(f"{accounton}/_sandbox/create-cuts", json={"times": 1})
+    httpx.post(
+        f"{accounton}/_sandbox/faults",
+        json={"route": "customers", "kind": "status", "status": 503, "count": 10},
+    )
+    first = client_import_apply(plan=str(path), return_state=True)
+    assert first.name == "Partial", first.message
+    httpx.delete(f"{accounton}/_sandbox/faults")
+    retried = client_import_apply(plan=str(path), retry_failed_of="last", return_state=True)
+    assert retried.is_completed(), retried.message
+    report = retried.result()
+    assert [item.key for item in report.items] == [
+        i.key for i in first.result().items if i.status == "failed"
+    ]
+    assert accounton_stats(sandbox)["creates"] == new
+
+
+def test_a_reviewed_run_is_retried_from_its_reviewed_plan(world, sandbox, tmp_path) -> None:
+    httpx.post(
+        sandbox.url("accounton") + "/_sandbox/faults",
+        json={"route": "invitations", "kind": "status", "status": 503, "count": 1},
+    )
+    done = {}
+    thread = threading.Thread(
+        target=lambda: done.update(
+            state=client_import(out=str(tmp_path / "plan.xlsx"), return_state=True)
+        )
+    )
+    thread.start()
+    run = paused_run()
+    new_ids = list(read_plan(tmp_path / "plan.xlsx").new["import_id"])
+    resume_flow_run(run.id, run_input={"add": new_ids[:3], "send_invitations": True})
+    thread.join(120)
+    assert done["state"].name == "Partial", done["state"].message
+    assert accounton_stats(sandbox)["invitations"] == 2
+    assert (tmp_path / "plan-revu.xlsx").is_file()
+    again = client_import(retry_failed_of="last", return_state=True)
+    assert again.is_completed(), again.message
+    assert accounton_stats(sandbox) == {"creates": 3, "updates": 0, "invitations": 3}
