@@ -83,3 +83,23 @@ def test_the_credentials_group_knows_both_platforms_and_shows_no_secret(world, s
     assert platforms == {"securex", "payflip"}
     assert sandbox.state("securex").client.client_secret not in listed.output
     assert sandbox.state("payflip").api_key not in listed.output
+
+
+def test_credentials_set_for_a_company_then_tested_on_its_dossier(world, sandbox):
+    known = sandbox.state("securex").client
+    saved = runner.invoke(
+        app,
+        [
+            "hr", "credentials", "set", "--platform", "securex", "--scope", "company",
+            "--key", "BE0403.170.701", "--field", f"client_id={known.client_id}",
+            "--field", f"base_url={sandbox.url('securex')}", "--secrets-stdin",
+        ],
+        input=f"{known.client_secret}\n{known.subscription_key}\n",
+    )  # fmt: skip
+    assert saved.exit_code == 0, saved.output
+    assert known.client_secret not in saved.output
+    tested = hr("credentials", "test", "PEE_RH", "--platform", "securex")
+    assert tested.exit_code == 0, tested.output
+    assert "securex--company--be0403170701" in tested.output
+    assert "réussie" in tested.output
+    assert known.client_secret not in tested.output
