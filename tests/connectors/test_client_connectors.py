@@ -193,3 +193,33 @@ def test_accounton_wrong_secret_never_shows_it(sandbox) -> None:
         client.questionnaires()
     assert "hush-hush" not in str(caught.value)
     assert caught.value.status == 401
+
+
+def test_adminpulse_page_cut_mid_body_is_read_again(sandbox) -> None:
+    url = sandbox.url("adminpulse")
+    httpx.post(
+        f"{url}/_sandbox/faults",
+        json={"route": "relations", "kind": "cut_response", "cut_after": 100, "count": 2},
+    )
+    with adminpulse(sandbox, retry=RetryPolicy(backoff=0.01)) as client:
+        records = list(client.relations())
+    assert len(records) == len(sandbox.state("adminpulse").relations)
+
+
+def test_adminpulse_malformed_page_is_a_payload_error(sandbox) -> None:
+    url = sandbox.url("adminpulse")
+    httpx.post(f"{url}/_sandbox/faults", json={"route": "relations", "kind": "malformed"})
+    with adminpulse(sandbox) as client, pytest.raises(PayloadError):
+        list(client.relations())
+
+
+def test_admin_is_5xx_is_retried(sandbox) -> None:
+    url = sandbox.url("admin-is")
+    httpx.post(
+        f"{url}/_sandbox/faults",
+        json={"route": "clients", "kind": "status", "status": 500, "count": 2},
+    )
+    key = sandbox.state("admin-is").api_key
+    client = AdminIsClient(url, api_key=key, retry=RetryPolicy(backoff=0.01))
+    with client:
+        assert len(list(client.clients())) == len(sandbox.state("admin-is").clients)

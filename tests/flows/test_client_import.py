@@ -5,6 +5,7 @@ invitations only when asked, the review form in the Prefect UI resumed with inpu
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -139,6 +140,23 @@ def test_plan_publishes_the_classes_and_its_file(world, sandbox, tmp_path) -> No
         )
     } <= keys
     assert accounton_stats(sandbox) == {"creates": 0, "updates": 0, "invitations": 0}
+    with get_client(sync_client=True) as client:
+        [doubles] = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[f"clients-{suffix}-doublons"])
+            )
+        )
+        [invalid] = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[f"clients-{suffix}-invalides"])
+            )
+        )
+    rows = json.loads(doubles.data) if isinstance(doubles.data, str) else doubles.data
+    assert rows[0]["À mettre à jour"] == "oui"  # the differing ones first
+    assert any(" → " in str(value) for value in rows[0].values())
+    assert {r["À mettre à jour"] for r in rows} == {"oui", "non"}
+    reasons = json.loads(invalid.data) if isinstance(invalid.data, str) else invalid.data
+    assert any("deux fois" in r["Raison"] for r in reasons)
 
 
 def test_a_taskflow_limits_the_import(world, tmp_path) -> None:

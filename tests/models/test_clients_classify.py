@@ -284,3 +284,56 @@ def test_every_imported_record_lands_in_one_class() -> None:
     assert set().union(*classes) == {row["source_id"] for row in imported}
     assert len(result.duplicates) == 20
     assert len(result.only_in_accounton) == 20
+
+
+JUNK = [
+    None,
+    "",
+    "   ",
+    "\x00",
+    "é" * 300,
+    "<script>",
+    "12345678901234567890",
+    "@@",
+    "a@b",
+    "x@" + "a" * 300 + ".be",
+    "85.07.30-033.28",
+    "BE0403170701",
+    "\u202e",
+    "nl",
+    "0",
+]
+
+
+def test_junk_in_every_column_is_classified_never_raises() -> None:
+    import itertools
+    import random
+
+    rng = random.Random(3)
+    rows = []
+    for k in range(300):
+        row = {column: rng.choice(JUNK) for column in RAW_COLUMNS}
+        row["source_id"] = f"j{k}"
+        rows.append(row)
+    imported = raw(*rows)
+    accounton = raw(
+        *(dict(r, source_id=f"a{k}") for k, r in enumerate(itertools.islice(rows, 150)))
+    )
+    result = classify(normalise(imported), normalise(accounton))
+    landed = (
+        set(result.new["source_id"])
+        | set(result.duplicates["import_id"])
+        | set(result.invalid["source_id"])
+        | set(result.possible["import_id"])
+        | set(result.joint["import_id"])
+    )
+    assert landed == {r["source_id"] for r in rows}
+    sizes = (
+        len(result.new),
+        len(result.duplicates),
+        len(result.invalid),
+        result.possible["import_id"].nunique(),
+        len(result.joint),
+    )
+    assert sum(sizes) == len(rows)  # each record in exactly one class
+    assert result.invalid["reason"].notna().all()
