@@ -78,7 +78,7 @@ def targets(run: Run, company: str | None, retry: list[Mapping[str, Any]] | None
     """The companies of this run: the one typed, those of the failures retried, or every
     dossier synced to Payflip."""
     dossiers = _synced_dossiers(run)
-    by_vat = {d.company_number: d for d in dossiers}
+    by_vat = first_dossier_by_company(dossiers)
     if retry is not None:
         return _retried(by_vat, retry)
     if company is not None:
@@ -88,7 +88,16 @@ def targets(run: Run, company: str | None, retry: list[Mapping[str, Any]] | None
             "Aucun dossier du portefeuille ne synchronise Securex vers Payflip : ajoutez "
             "« hr-sync: payflip » à ses plateformes (coursier portfolio import)."
         )
-    return [Target(d.company_number, d) for d in dossiers]
+    # One sync per company, however many of its dossiers take part (its first by code).
+    return [Target(vat, d) for vat, d in first_dossier_by_company(dossiers).items()]
+
+
+def first_dossier_by_company(dossiers: list[DossierView]) -> dict[str, DossierView]:
+    """Company number → its first dossier (the list is ordered by code)."""
+    found: dict[str, DossierView] = {}
+    for dossier in dossiers:
+        found.setdefault(dossier.company_number, dossier)
+    return found
 
 
 def _dossier_of(by_vat: Mapping[str, DossierView], typed: str) -> DossierView | None:

@@ -48,6 +48,9 @@ directories:
           - code: PEE_RH
             name: Peeters RH
             platforms: {{hr-sync: payflip}}
+          - code: PEE_RH2
+            name: Peeters RH, second dossier of the company
+            platforms: {{hr-sync: payflip}}
       - country: BE
         number: "{GARAGE}"
         name: Garage Maes
