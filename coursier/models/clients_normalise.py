@@ -105,6 +105,13 @@ def normalise(raw: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def normalise_sides(imported: pd.DataFrame, accounton: pd.DataFrame) -> tuple[pd.DataFrame, ...]:
+    """Both sides normalised in one pass: a value found on both (most e-mails and numbers of
+    the clients in common) is checked once."""
+    both = normalise(pd.concat([imported, accounton], keys=[0, 1]))
+    return both.xs(0), both.xs(1)
+
+
 def _text(column: pd.Series) -> pd.Series:
     """Strings with spaces collapsed; empty strings become missing."""
     text = column.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)

@@ -25,7 +25,7 @@ from coursier.connectors.adminpulse import ADMINPULSE
 from coursier.connectors.adminpulse.client import AdminPulseClient
 from coursier.connectors.credentials import ScopeChain
 from coursier.connectors.errors import ConnectorError
-from coursier.models.clients_normalise import RAW_COLUMNS, normalise
+from coursier.models.clients_normalise import RAW_COLUMNS, normalise_sides
 from coursier.runkit import RunFailed
 from coursier.store.portfolio import DossierView
 
@@ -81,9 +81,5 @@ def pull_clients(dossier: DossierView, source: str, taskflow: str | None) -> Sid
             questionnaires = client.questionnaires()
     except ConnectorError as error:
         raise RunFailed(f"Lecture impossible pour le dossier {dossier.code} : {error}") from None
-    return Sides(
-        normalise(records_frame(imported)),
-        normalise(records_frame(customers)),
-        questionnaires,
-        account_key,
-    )
+    mine, theirs = normalise_sides(records_frame(imported), records_frame(customers))
+    return Sides(mine, theirs, questionnaires, account_key)

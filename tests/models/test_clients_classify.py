@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from coursier.models.clients_classify import classify
-from coursier.models.clients_normalise import RAW_COLUMNS, normalise
+from coursier.models.clients_normalise import RAW_COLUMNS, normalise, normalise_sides
 
 
 def nn(yymmdd: str, counter: int, born_2000: bool = False) -> str:
@@ -337,3 +337,11 @@ def test_junk_in_every_column_is_classified_never_raises() -> None:
     )
     assert sum(sizes) == len(rows)  # each record in exactly one class
     assert result.invalid["reason"].notna().all()
+
+
+def test_both_sides_normalised_at_once_are_each_as_alone() -> None:
+    imported = raw(person("a", national_number=DUPONT), person("b", email="B@Example.be"))
+    accounton = raw(person("x", national_number=DUPONT), person("y", email="bad"))
+    mine, theirs = normalise_sides(imported, accounton)
+    pd.testing.assert_frame_equal(mine, normalise(imported))
+    pd.testing.assert_frame_equal(theirs, normalise(accounton))
