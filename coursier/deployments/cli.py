@@ -97,6 +97,7 @@ app.command("where")(home_cli.where)
 app.command("init")(home_cli.init)
 app.command("rerun")(runs_cli.rerun)
 app.command("serve")(runs_cli.serve)
+app.command("deploy")(runs_cli.deploy)
 
 
 @app.command("demo")

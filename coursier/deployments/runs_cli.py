@@ -61,6 +61,23 @@ def serve(
     serve_all(limit=limit)
 
 
+def deploy(
+    work_pool: Annotated[
+        str, typer.Option("--work-pool", help="Pool de processus des workers (créé s'il manque).")
+    ],
+) -> None:
+    """Déclare les déploiements sur un pool de workers : chaque machine où coursier est
+    installé lance `prefect worker start --pool P` et prend les exécutions du pool."""
+    from coursier.deployments.serving import deploy_all
+
+    deployed = deploy_all(work_pool)
+    typer.echo(
+        f"{len(deployed)} déploiement(s) sur le pool « {work_pool} ». Sur chaque machine : "
+        f"`prefect worker start --pool {work_pool}`, avec le même PREFECT_API_URL et le même "
+        "COURSIER_DATABASE_URL (PostgreSQL)."
+    )
+
+
 @dataclass(frozen=True)
 class _FlowRun:
     id: str
