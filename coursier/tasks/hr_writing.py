@@ -72,7 +72,7 @@ def write_creates(run: Run, active: Active, employees: list[Employee]) -> Writte
     written = Written(failures=[_failed(by_number[n], "in_progress") for n in claims.held])
     send = list(claims.claimed)
     if claims.unsettled:
-        found = _reconcile(run, active, claims.unsettled, written)
+        found = _reconcile(run, active, [by_number[n] for n in claims.unsettled], written)
         if found is None:  # Payflip cannot be read: they wait for the next run
             unsure = [_failed(by_number[n], "unknown") for n in claims.unsettled]
             written.failures += unsure
@@ -85,14 +85,28 @@ def write_creates(run: Run, active: Active, employees: list[Employee]) -> Writte
     return written
 
 
-def _reconcile(run: Run, active: Active, numbers: list[str], written: Written) -> set[str] | None:
-    """Look ``numbers`` up in Payflip: those found are settled as created; their numbers
-    (None when Payflip could not be read: nothing is known of them)."""
+def _reconcile(
+    run: Run, active: Active, employees: list[Employee], written: Written
+) -> set[str] | None:
+    """Look ``employees`` up in Payflip by employee number, else by e-mail: those found are
+    settled as created; their numbers (None when Payflip could not be read: nothing is known
+    of them)."""
+    emails = {e.email.lower(): e.number for e in employees if e.email}
     try:
-        records = active.payflip.find(active.payflip_company, numbers)
+        records = active.payflip.find(
+            active.payflip_company, [e.number for e in employees], list(emails)
+        )
     except ConnectorError:
         return None
-    found = {str(r["employeeNumber"]): str(r["id"]) for r in records}
+    numbers = {e.number for e in employees}
+    found: dict[str, str] = {}
+    for record in records:
+        number = str(record.get("employeeNumber"))
+        if number not in numbers:  # Payflip wrote the number its own way ("123" for "000123")
+            ours = emails.get(str(record.get("email") or "").lower(), "")
+            number = ours if ours.lstrip("0") == number.lstrip("0") else ""
+        if number:  # an address held by someone else is no sign of our create
+            found[number] = str(record["id"])
     if found:
         with run.store.begin() as session:
             settle_creates(session, active.vat, found)
@@ -115,7 +129,7 @@ def _send(
     try:
         results = active.payflip.create(active.payflip_company, [e.wire() for e in employees])
     except WriteOutcomeUnknown as unknown:
-        found = _reconcile(run, active, numbers, written)
+        found = _reconcile(run, active, employees, written)
         lacking = [e for e in employees if found is None or e.number not in found]
         if lacking and again and found is not None:
             _send(run, active, lacking, written, again=False)

@@ -20,6 +20,7 @@ from coursier.runkit import start_run
 from coursier.sandbox.faults import Fault, FaultKind
 from coursier.sandbox.server import SandboxServer
 from coursier.settings import CoursierSettings
+from coursier.store.hr_sync import claim_creates
 from coursier.store.hr_sync_tables import HrCreateClaim
 from coursier.store.portfolio import DossierView
 from coursier.tasks.hr_activation import Active
@@ -127,3 +128,29 @@ def test_an_update_sends_only_its_fields(sandbox, active, settings):
     assert after["grossSalary"] == 7777.0
     assert after["language"] == language
     assert after["exitDate"] == "2027-01-31"
+
+
+def test_a_cut_create_is_found_by_its_email_when_payflip_rewrote_its_number(
+    sandbox, active, settings
+):
+    payflip = sandbox.state("payflip")
+    [employee] = employees(sandbox, 1)
+    company = payflip.company(active.payflip_company)
+    payflip.create(company, {**employee.wire(), "employeeNumber": "1"})  # "000001" as Payflip
+    payflip.faults.set(Fault(route="employee-imports", kind=FaultKind.CUT_RESPONSE))
+    with run_named(settings, "run-1").store.begin() as session:
+        claim_creates(session, VAT, ["000001"], "dead-run", live=set())
+    written = write_creates.fn(run_named(settings, "run-2"), active, [employee])
+    assert [d.action for d in written.done] == ["reconciled"]
+    assert payflip.received()["creates"] == 1
+
+
+def test_an_address_held_by_another_employee_is_no_sign_of_a_create(sandbox, active, settings):
+    payflip = sandbox.state("payflip")
+    first, second = employees(sandbox, 2)
+    company = payflip.company(active.payflip_company)
+    payflip.create(company, {**second.wire(), "email": first.email})  # 000002 holds it
+    payflip.faults.set(Fault(route="employee-imports", kind=FaultKind.CUT_RESPONSE))
+    written = write_creates.fn(run_named(settings, "run-1"), active, [first])
+    assert written.done == []
+    assert [f.code for f in written.failures] == ["unknown"]

@@ -93,15 +93,21 @@ class PayflipClient:
             yield items
             page += 1
 
-    def find(self, company: str, numbers: Iterable[str]) -> list[dict[str, Any]]:
-        """The employees of the company having one of these employee numbers."""
-        wanted = list(numbers)
-        found: list[dict[str, Any]] = []
+    def find(
+        self, company: str, numbers: Iterable[str], emails: Iterable[str] = ()
+    ) -> list[dict[str, Any]]:
+        """The employees of the company having one of these employee numbers or e-mails."""
+        wanted = [("employeeNumber", n) for n in numbers] + [("email", e) for e in emails]
+        found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(wanted), FIND_BATCH):
             chunk = wanted[start : start + FIND_BATCH]
-            for page in self.employees(company, employeeNumber=chunk):
-                found += page
-        return found
+            filters = {
+                name: [value for key, value in chunk if key == name]
+                for name in ("employeeNumber", "email")
+            }
+            for page in self.employees(company, **{k: v for k, v in filters.items() if v}):
+                found.update((str(r.get("id")), r) for r in page)
+        return list(found.values())
 
     def test_connection(self) -> str:
         self.company_by_vat("BE0000000097")
