@@ -79,6 +79,10 @@ def _ok(key: str, message: str, **details: Any) -> OutcomeIn:
     return OutcomeIn(key, "ok", message=message, details={"key": key, **details})
 
 
+def _held(key: str) -> OutcomeIn:
+    return OutcomeIn(key, "skipped", "held", "en cours dans une autre exécution", {"key": key})
+
+
 def _failed(key: str, code: str, message: str, **details: Any) -> OutcomeIn:
     return OutcomeIn(key, "failed", code, message, {"key": key, **details})
 
@@ -104,14 +108,14 @@ def _create(run: Run, target: Target, client: AccountonClient, record: dict[str,
         customer = claim.result.get("customer_id")
         return Done(_ok(key, "déjà créé dans Accounton", customer_id=customer), customer)
     if claim.verdict is Verdict.HELD:
-        return Done(OutcomeIn(key, "skipped", "held", "en cours dans une autre exécution"))
+        return Done(_held(key))
     try:
         if claim.verdict is Verdict.UNSETTLED:
             found = _look_up(client, record)
             if found is not None:
                 return _settled(run, target, claim.row_id, key, record, found, "reconciled")
             if not take_over(run.store, claim.row_id, run.flow_run_id):
-                return Done(OutcomeIn(key, "skipped", "held", "en cours dans une autre exécution"))
+                return Done(_held(key))
         return _send_create(run, target, client, claim.row_id, key, record)
     except ConnectorError as error:
         with run.store.begin() as session:
@@ -239,14 +243,14 @@ def _invite(
     if claim.verdict is Verdict.DONE:
         return _ok(key, "invitation déjà envoyée")
     if claim.verdict is Verdict.HELD:
-        return OutcomeIn(key, "skipped", "held", "en cours dans une autre exécution")
+        return _held(key)
     try:
         if claim.verdict is Verdict.UNSETTLED:
             found = _look_up(client, record)
             if found is not None and found.get("questionnaire_status") == "sent":
                 return _invited(run, target, claim.row_id, key, customer_id, "reconciled")
             if not take_over(run.store, claim.row_id, run.flow_run_id):
-                return OutcomeIn(key, "skipped", "held", "en cours dans une autre exécution")
+                return _held(key)
         client.invite(customer_id, target.questionnaire)
     except ConnectorError as error:
         with run.store.begin() as session:

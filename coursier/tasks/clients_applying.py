@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from coursier.tasks.clients_apply import (
     invite_customers,
     update_customers,
 )
-from coursier.tasks.clients_pull import PROCEDURE, accounton_for
+from coursier.tasks.clients_pull import PROCEDURE, accounton_client, accounton_for
 
 
 def client_import_dossier(run: Run, code: str | None) -> DossierView:
@@ -67,7 +68,7 @@ def apply_plan(
     hold_lease(run.store, run.flow_run_id, run.flow)
     try:
         _, account_key = accounton_for(view)
-        factory = lambda: accounton_for(view)[0]  # noqa: E731 - one client per batch
+        factory = partial(accounton_client, view)  # one client per batch
         target = Target(view.code, account_key, factory, _questionnaire(plan, factory))
         # an invitation to redo needs its client's create (settled: nothing is sent again)
         creates = _only(

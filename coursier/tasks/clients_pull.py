@@ -51,6 +51,10 @@ def accounton_for(dossier: DossierView) -> tuple[AccountonClient, str]:
     return AccountonClient.from_block(block), block.account_key
 
 
+def accounton_client(dossier: DossierView) -> AccountonClient:
+    return accounton_for(dossier)[0]
+
+
 def _source_client(dossier: DossierView, source: str) -> AbstractContextManager:
     if source == "adminpulse":
         return AdminPulseClient.from_block(ADMINPULSE.resolve(ScopeChain.of(dossier)).block)
