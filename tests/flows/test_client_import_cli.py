@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from coursier.deployments import registry
 from coursier.deployments.cli import app
 from coursier.models.clients_plan_file import read_plan
-from tests.flows.test_client_import import accounton_stats, customers, sandbox, world
+from tests.flows.test_client_import import DOSSIER, accounton_stats, customers, sandbox, world
 
 __all__ = ["sandbox", "world"]  # the flow tests' fixtures
 
@@ -79,3 +79,7 @@ def test_credentials_of_the_three_platforms(world) -> None:
     assert listed.exit_code == 0, listed.output
     for platform in ("adminpulse", "admin-is", "accounton"):
         assert platform in listed.output
+    tested = run("credentials", "test", DOSSIER)
+    assert tested.exit_code == 0, tested.output
+    for label in ("AdminPulse", "Admin IS | Consult", "Accounton"):
+        assert f"Connexion à {label} réussie" in tested.output
