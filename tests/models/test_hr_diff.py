@@ -44,6 +44,7 @@ def test_reading_keeps_only_synced_fields_leniently():
         100.0,
         25.0,
     )
+    assert from_record(read.wire()) == read  # what is written reads back the same
     assert "exitDate" not in read.wire()
     assert "nationalNumber" not in read.wire()
     assert from_record({**RECORD, "grossSalary": "abc", "email": "  "}).gross_salary is None
