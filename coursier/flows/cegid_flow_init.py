@@ -12,6 +12,7 @@ failed per dossier in the ``cegid-flow-init`` table; ``retry_failed_of`` redoes 
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from uuid import UUID
 
 from prefect import flow
 from prefect.states import State
@@ -31,7 +32,7 @@ from coursier.tasks.cegid_accounts import LoopAccounts
 from coursier.tasks.cegid_dossiers import dossiers_taking_part
 from coursier.tasks.cegid_init import activate_firms, onboard_dossiers, write_results
 from coursier.tasks.cegid_init_report import publish_init_screen
-from coursier.tasks.cegid_onboarding import DossierResult, Onboarding
+from coursier.tasks.cegid_onboarding import DossierResult, Onboarding, Protocol
 from coursier.tasks.cegid_settings import CegidSettings
 
 FLOW = "cegid-flow-init"
@@ -69,7 +70,13 @@ def cegid_flow_init(
         return run.fail(str(stop))
 
 
-def _init(run: Run, settings: CegidSettings, codes, protocols, retry_failed_of) -> State:
+def _init(
+    run: Run,
+    settings: CegidSettings,
+    codes: list[str] | None,
+    protocols: dict[str, Protocol],
+    retry_failed_of: str | UUID | None,
+) -> State:
     retry = run.outcomes_to_retry(retry_failed_of)
     if retry is not None:
         codes = [item["dossier"] for item in retry]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Annotated
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from prefect import flow
@@ -23,6 +24,7 @@ from coursier.runkit import (
     start_run,
 )
 from coursier.settings import CoursierSettings
+from coursier.store import OutcomeIn
 from coursier.store.cegid import onboarded
 from coursier.tasks.cegid_accounts import LoopAccounts
 from coursier.tasks.cegid_dossiers import dossiers_taking_part
@@ -33,6 +35,7 @@ from coursier.tasks.cegid_watch_report import publish_watch_screen
 FLOW = "cegid-flow-watch"
 PARIS = ZoneInfo("Europe/Paris")
 MAX_DAYS = 20
+NOT_READY = "pas encore prêt pour Cegid Flow : lancez cegid-flow-init pour ce dossier"
 
 
 @flow(name=FLOW)
@@ -69,7 +72,14 @@ def cegid_flow_watch(
         return run.fail(str(stop))
 
 
-def _watch(run: Run, settings: CegidSettings, codes, day, days, retry_failed_of) -> State:
+def _watch(
+    run: Run,
+    settings: CegidSettings,
+    codes: list[str] | None,
+    day: date | None,
+    days: int,
+    retry_failed_of: str | UUID | None,
+) -> State:
     retry = run.outcomes_to_retry(retry_failed_of)
     if retry is not None:
         codes = [item["dossier"] for item in retry]
@@ -80,6 +90,9 @@ def _watch(run: Run, settings: CegidSettings, codes, day, days, retry_failed_of)
         active = {row.dossier for row in onboarded(session)}
     inactive = [v.code for v in views if v.code not in active]
     views = [v for v in views if v.code in active]
+    run.record(
+        OutcomeIn(code, "skipped", "not_ready", NOT_READY, {"dossier": code}) for code in inactive
+    )
     if not views:
         return run.finish("Aucun dossier actif à surveiller : lancez d'abord cegid-flow-init.")
     accounts = LoopAccounts(settings.timeout_seconds)
@@ -96,7 +109,7 @@ def _watch(run: Run, settings: CegidSettings, codes, day, days, retry_failed_of)
     finally:
         accounts.close()
     publish_watch_screen(results)
-    skipped = f", {len(inactive)} pas encore prêt(s) ignoré(s)" if inactive else ""
+    skipped = f", {len(inactive)} pas encore prêt(s)" if inactive else ""
     return run.finish(
         f"{len(results)} dossier(s) surveillé(s) du {watched[0]:%d/%m} au {last:%d/%m}, "
         f"{sum(r.missing for r in results)} changement(s) manquant(s), "

@@ -56,7 +56,7 @@ from coursier.sandbox.platform_app import platform_app
 from coursier.sandbox.registry import SandboxPlatform, ServerSettings, register
 
 PREFIX = "cegid-loop"
-MAX_TAKE = 5000
+MAX_TAKE = 10_000
 
 router = APIRouter()
 inspection = APIRouter(prefix="/_sandbox")
@@ -321,12 +321,7 @@ def propose_service(request: Request, contact_id: str, body: ServiceProposal):
 @router.get("/dossiers/{code}/sink/rapport-quotidien/{day}")
 def daily_report(request: Request, code: str, day: date, skip: Skip = 0, take: Take = 1000):
     state, dossier = _dossier(request, code)
-    feed = state.report(dossier.code, day)
-    lines = [
-        {"entity": c.entity, "id": c.id, "timestamp": c.at.isoformat(), "operation": c.operation}
-        for c in feed[skip : skip + take]
-    ]
-    return JSONResponse({"items": lines, "total": len(feed), "skip": skip, "take": take})
+    return JSONResponse(page(state.report_lines(dossier.code, day), skip, take))
 
 
 class PartialInit(BaseModel):

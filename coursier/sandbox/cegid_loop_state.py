@@ -63,6 +63,15 @@ class Change:
     at: datetime
     operation: str  # Inserted, Updated, Deleted
 
+    def line(self) -> dict[str, str]:
+        """Its line of the daily report."""
+        return {
+            "entity": self.entity,
+            "id": self.id,
+            "timestamp": self.at.isoformat(),
+            "operation": self.operation,
+        }
+
     def messages(self) -> list[dict[str, Any]]:
         """What the sink sends Flow for it: an edited entry is a delete then an insert."""
         base = {"entity": self.entity, "id": self.id, "timestamp": self.at.isoformat()}
@@ -173,6 +182,7 @@ class CegidLoopState:
             self.dropping_replays: set[str] = set()
             #: dossier → (shift of the new balances, movements lost) in Flow's statements
             self.statement_faults: dict[str, tuple[Decimal, int]] = {}
+            self._lines: dict[tuple[str, date], list[dict[str, str]]] = {}
             self.dropped: dict[str, list[tuple[date, dict[str, Any]]]] = defaultdict(list)
             self._rng = random.Random(f"cegid:{self.seed}")  # noqa: S311 - reproducible drops
             self.faults.clear()
@@ -297,6 +307,16 @@ class CegidLoopState:
             lost = [m for code, d in self.dropped.items() if code.startswith(prefix) for _, m in d]
             changes = {(m["entity"], m["id"], m["timestamp"]) for m in lost}
         return len(changes), len(lost)
+
+    def report_lines(self, code: str, day: date) -> list[dict[str, str]]:
+        """The daily report's lines, written once per (dossier, day) as long as it is unchanged
+        (the benchmark's million changes would be written again at each read)."""
+        with self.lock:
+            feed = self.changes.get(code, {}).get(day, [])
+            cached = self._lines.get((code, day))
+            if cached is None or len(cached) != len(feed):
+                cached = self._lines[(code, day)] = [c.line() for c in feed]
+            return cached
 
     def report(self, code: str, day: date) -> list[Change]:
         with self.lock:

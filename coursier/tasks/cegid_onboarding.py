@@ -106,9 +106,7 @@ class Onboarding:
             return self._onboard(code, account)
         except Stop as stop:
             return stop.result
-        except (SendHeld, SendUnknown) as error:
-            return DossierResult(code, "failed", str(error), type(error).__name__)
-        except ConnectorError as error:
+        except (SendHeld, SendUnknown, ConnectorError) as error:
             return DossierResult(code, "failed", str(error), type(error).__name__)
 
     def _onboard(self, code: str, account: LoopAccount) -> DossierResult:
@@ -192,7 +190,7 @@ class Onboarding:
             found = plan_contact(wanted, [sent.result])
             if found.action == "update":  # found by reading, made by another dossier's run
                 loop.update_contact(str(found.contact_id), found.contact)
-            return str(sent.result["id"]), "créé"
+            return str(sent.result["id"]), "créé" if sent.sent_now else "retrouvé dans Loop"
         if plan.action == "update":
             loop.update_contact(str(plan.contact_id), plan.contact)
             run.audit(

@@ -66,7 +66,8 @@ def test_dropped_changes_are_found_replayed_and_a_second_watch_finds_none(active
     assert rows["CF-PRET-01"]["Toujours manquants"] == 0
     assert rows["CF-PRET-01"]["Changements (rapport)"] == 2000
     second = watch(day=DAY)
-    again = outcomes(active, second)
+    again = {code: o for code, o in outcomes(active, second).items() if o.status == "ok"}
+    assert set(again) == set(ACTIVE)
     assert all(o.details["missing"] == 0 for o in again.values())
     assert len([t for (a, t), n in loop.sends.items() if a == "partial-init"]) == len(replays)
 
@@ -148,3 +149,11 @@ def test_nothing_active_is_nothing_to_watch(cegid_world, loop):
     state = watch(day=DAY)
     assert state.type == StateType.COMPLETED
     assert "lancez d'abord cegid-flow-init" in state.message
+
+
+def test_a_dossier_not_onboarded_yet_is_skipped_saying_so(active, loop):
+    state = watch(day=DAY, dossiers=["CF-PRET-01", "CF-PRET-03"])
+    found = outcomes(active, state)
+    assert found["CF-PRET-01"].status == "ok"
+    assert found["CF-PRET-03"].status == "skipped"
+    assert "lancez cegid-flow-init" in found["CF-PRET-03"].message

@@ -69,7 +69,7 @@ def cegid_world(
 
 def outcomes(settings: CoursierSettings, state) -> dict[str, object]:
     """The run's outcome per dossier, from the store."""
-    run_id = str(state.state_details.flow_run_id) if hasattr(state, "state_details") else state
+    run_id = str(state.state_details.flow_run_id)
     with open_store(settings.effective_database_url()) as store, store.begin() as session:
         return {o.item_key: o for o in outcomes_of(session, run_id)}
 

@@ -30,6 +30,8 @@ from coursier.connectors.http import RetryPolicy, asked_delay, excerpt, transpor
 FLOW_APPLICATION = "Cegid Flow"
 FLOW_SERVICE = "cegid-flow"
 PAGE = 500
+#: The change feed and Flow's messages come by the thousand.
+FEED_PAGE = 10_000
 
 
 @dataclass
@@ -224,7 +226,7 @@ class CegidLoopClient:
     # The change feed, and Flow's side -------------------------------------------------------
 
     def daily_report(self, code: str, day: date) -> list[dict[str, Any]]:
-        return list(self.items(f"/dossiers/{code}/sink/rapport-quotidien/{day}", page=5000))
+        return list(self.items(f"/dossiers/{code}/sink/rapport-quotidien/{day}", page=FEED_PAGE))
 
     def partial_init(self, code: str, entity: str, start: datetime, end: datetime) -> int:
         """Replay ``entity``'s changes between ``start`` and ``end`` (at most 20 days).
@@ -253,4 +255,4 @@ class CegidLoopClient:
         """The messages Flow received for a day of the dossier's changes, of ``entities`` only
         when given (assumed route)."""
         only = {"entites": ",".join(sorted(entities))} if entities else {}
-        return list(self.items(f"/flow/dossiers/{code}/messages/{day}", page=5000, **only))
+        return list(self.items(f"/flow/dossiers/{code}/messages/{day}", page=FEED_PAGE, **only))
