@@ -63,3 +63,14 @@ def test_a_truncated_bank_file_names_its_line(cegid_world, cegid_sandbox, tmp_pa
     assert result.exit_code == 2
     assert "ligne 3" in result.output
     assert "80 caractères" in result.output
+
+
+def test_the_scoped_credentials_test_and_list_never_show_a_secret(cegid_world, loop):
+    tested = invoke("credentials", "test", "CF-PRET-01")
+    assert tested.exit_code == 0, tested.output
+    assert "Connexion à Cegid Loop réussie" in tested.output
+    listed = invoke("credentials", "list", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert "cegid-loop--application" in listed.output
+    for secret in SECRETS:
+        assert secret not in tested.output + listed.output

@@ -205,3 +205,30 @@ def test_two_runs_at_once_send_each_activation_contact_and_proposal_once(cegid_w
         assert loop.sends[("dossier-activation", code)] == 1
     assert len(loop.contacts) == len(READY)
     assert loop.sends[("firm-activation", "")] == 1
+
+
+def test_without_credentials_every_dossier_fails_saying_what_to_save(cegid_world, loop):
+    from coursier.connectors.cegid_loop import CegidLoopCredentials
+
+    CegidLoopCredentials.delete("cegid-loop--application")
+    state = run(dossiers=["CF-PRET-01", "CF-PRET-02"])
+    assert state.type == StateType.FAILED
+    found = outcomes(cegid_world, state)
+    assert found["CF-PRET-01"].error_code == "no_credentials"
+    assert "cegid-loop--dossier--cf-pret-01" in found["CF-PRET-01"].message
+    assert "credentials set --platform cegid-loop" in found["CF-PRET-01"].message
+    assert loop.sends == {}
+
+
+def test_a_firm_activation_that_cannot_be_made_fails_its_dossiers_and_sends_nothing(
+    cegid_world, loop
+):
+    loop.cuts.add("firm-activation", "fail_before", times=2)
+    state = run(dossiers=["CF-PRET-01", "CF-IBAN"])
+    assert state.type == StateType.FAILED
+    found = outcomes(cegid_world, state)
+    assert {o.error_code for o in found.values()} == {"firm_activation"}
+    assert "pour le cabinet" in found["CF-PRET-01"].message
+    assert loop.mailbox == []
+    assert run(dossiers=["CF-PRET-01"]).type == StateType.COMPLETED  # the next run reconciles
+    assert loop.sends[("firm-activation", "")] == 1
