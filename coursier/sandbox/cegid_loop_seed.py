@@ -17,12 +17,13 @@ from typing import Any
 
 from stdnum import iban, luhn
 
+from coursier.models.cegid_contact import HEAD_ROLE
+
 FIRM_SUBSCRIPTION_KEY = "sandbox-subscription-key"
 FIRM_API_KEY = "cabinet-sandbox"
 FIRM_API_SECRET = "sandbox-api-secret"  # noqa: S105 - the sandbox firm's
 FLOW_APPLICATION = "Cegid Flow"
 FLOW_SERVICE = "cegid-flow"
-HEAD_ROLE = "Chef d'entreprise"
 _NAMESPACE = uuid.UUID("6f1c3c0e-8a4b-4d0f-9a51-0c36e1f0a7d2")
 
 #: What can be wrong with a dossier, each one of the seeded dossiers.

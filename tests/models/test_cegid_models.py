@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from coursier.models import cegid_changes, cegid_contact, cegid_prerequisites
-from coursier.sandbox.cegid_loop_seed import SEEDED, build_dossier
+from coursier.sandbox.cegid_loop_seed import BREAKAGES, SEEDED, build_dossier
 
 CODES_BY_BREAKAGE = {
     "no-bank-account": ["no_bank_account"],
@@ -18,6 +18,13 @@ CODES_BY_BREAKAGE = {
     "general-account-unlinked": ["general_account_unlinked"],
     "no-bank-journal": ["no_bank_journal"],
 }
+
+
+def test_the_seeded_portfolio_has_a_dossier_for_every_breakage_and_ready_ones():
+    breakages = [s.breakage for s in SEEDED]
+    assert sorted(b for b in breakages if b) == sorted(BREAKAGES)
+    assert breakages.count(None) >= 3
+    assert set(CODES_BY_BREAKAGE) <= set(BREAKAGES)
 
 
 @pytest.mark.parametrize("spec", SEEDED, ids=lambda s: s.code)
