@@ -12,6 +12,7 @@ import secrets
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import islice
 
 from stdnum.be import vat as be_vat
 
@@ -114,17 +115,18 @@ class PayflipState:
     ) -> tuple[list[dict[str, object]], int]:
         """One page (1-based) of the company's employees, copied, and how many there are in
         all; only those with one of ``numbers`` or ``emails`` (lowercase) when either is given."""
+        start = (page - 1) * size
         with self._lock:
-            records = list(company.employees.values())
-            if numbers or emails:
-                self.lookups.append(set(numbers))
-                records = [
-                    r
-                    for r in records
-                    if r["employeeNumber"] in numbers or str(r.get("email") or "").lower() in emails
-                ]
-            chosen = records[(page - 1) * size : page * size]
-            return [_copy(r) for r in chosen], len(records)
+            if not (numbers or emails):  # a plain page: no copy of the whole company
+                chosen = list(islice(company.employees.values(), start, start + size))
+                return [_copy(r) for r in chosen], len(company.employees)
+            self.lookups.append(set(numbers))
+            records = [
+                r
+                for r in company.employees.values()
+                if r["employeeNumber"] in numbers or str(r.get("email") or "").lower() in emails
+            ]
+            return [_copy(r) for r in records[start : start + size]], len(records)
 
     def received(self) -> dict[str, object]:
         """How many creates and updates arrived, and the employees created more than once."""
