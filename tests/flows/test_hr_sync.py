@@ -183,6 +183,19 @@ def test_first_run_creates_everyone_and_a_second_writes_nothing(world, sandbox):
     created = payflip.employee(company, source["employeeNumber"])
     assert created["language"] == source["language"]
     assert "nationalNumber" not in created
+    audited = stored(
+        world,
+        lambda s: [
+            (a.action, a.flow_run_id, a.dossier, a.details)
+            for a in s.scalars(select(AuditEvent).where(AuditEvent.action.like("payflip.%")))
+        ],
+    )
+    assert {(action, run, dossier) for action, run, dossier, _ in audited} == {
+        ("payflip.employees.created", run_id(first), "PEE_RH")
+    }
+    assert sorted(n for *_, details in audited for n in details["created"]) == [
+        f"{i:06d}" for i in range(1, 26)
+    ]
     second = hr_sync(company=BAKERY, return_state=True)
     assert second.name == "Completed"
     assert payflip.received()["creates"] == 25
