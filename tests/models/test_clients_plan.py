@@ -79,9 +79,9 @@ def test_reviewer_edits_in_excel_are_read(plan, tmp_path: Path) -> None:
     sheet.cell(row=2, column=header.index("ajouter") + 1, value="non")
     doubles = book["Doublons"]
     header = [c.value for c in doubles[1]]
-    for row in doubles.iter_rows(min_row=2):
-        if row[header.index("champ")].value == "first_name":
-            row[header.index("écraser")].value = "oui"
+    assert doubles.cell(row=2, column=header.index("nom (écraser)") + 1).value == "="
+    assert doubles.cell(row=2, column=header.index("prénom (écraser)") + 1).value == "non"
+    doubles.cell(row=2, column=header.index("prénom (écraser)") + 1, value="oui")
     settings = book["Réglages"]
     for row in settings.iter_rows(min_row=2):
         if row[0].value == "send_invitations":
@@ -96,15 +96,15 @@ def test_reviewer_edits_in_excel_are_read(plan, tmp_path: Path) -> None:
 def test_a_bad_edit_names_the_sheet_line_and_column(plan, tmp_path: Path) -> None:
     path = write_plan(plan, tmp_path / "plan.csv")
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    line = table.index[table["feuille"] == "Doublons"][2]
-    table.loc[line, "écraser"] = "peut-être"
+    line = table.index[table["feuille"] == "Doublons"][0]
+    table.loc[line, "langue (écraser)"] = "peut-être"
     table.to_csv(path, index=False)
     with pytest.raises(PlanFileError) as caught:
         read_plan(path)
     message = str(caught.value)
     assert "Doublons" in message
     assert f"ligne {line + 2}" in message
-    assert "écraser" in message
+    assert "langue (écraser)" in message
     assert "oui ou non" in message
 
 
