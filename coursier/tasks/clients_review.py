@@ -195,9 +195,11 @@ def ask_review(
         settings,
         key=artifact_key("clients", plan.settings.dossier),
     )
-    if answer is None:
-        return None
-    chosen = answer.model_dump()
+    return None if answer is None else answered(plan, answer.model_dump())
+
+
+def answered(plan: ClientPlan, chosen: dict[str, Any]) -> ClientPlan:
+    """The plan with the review form's answer (:func:`review_form`'s fields)."""
     if "add" in chosen:
         add = set(chosen["add"])
     else:
