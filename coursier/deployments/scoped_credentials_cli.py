@@ -23,7 +23,7 @@ Every change is audited (who, which block, its scope and plain fields), without 
 # the group's own help texts, built inside credentials_app.
 import json
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pydantic
 import typer
@@ -82,30 +82,33 @@ def credentials_app(kinds: Sequence[CredentialKind[Any]]) -> typer.Typer:
     if len(by_platform) != len(kinds) or not kinds:
         raise ValueError("one CredentialKind per platform, at least one")
     platforms = " ou ".join(by_platform)
+    # A choice typer checks as a usage error; with one platform, it is the default.
+    name = Literal[tuple(by_platform)]  # type: ignore[valid-type]
+    # Required (``...``) when there are several: set and delete act on one platform's block.
+    only = kinds[0].platform if len(kinds) == 1 else ...
     app = typer.Typer(
         help=f"Identifiants {', '.join(k.label for k in kinds)} par étendue (application, "
         f"répertoire, société, dossier).\n\n{_fields_help(kinds)}",
         no_args_is_help=True,
     )
     platform_help = f"Plateforme : {platforms}."
+    OnePlatform = Annotated[name, typer.Option("--platform", help=platform_help)]
+    SomePlatform = Annotated[name | None, typer.Option("--platform", help=platform_help)]
 
-    def kind_of(errors: Console, platform: str) -> CredentialKind[Any]:
-        kind = by_platform.get(platform.strip().lower())
-        if kind is None:
-            fail(errors, f"plateforme {platform!r} inconnue ici : {platforms}", EXIT_BAD_INPUT)
-        return kind
+    def kind_of(platform: str) -> CredentialKind[Any]:
+        return by_platform[platform]
 
     @app.command("set")
     def set_command(
-        platform: Annotated[str, typer.Option("--platform", help=platform_help)],
         scope: ScopeOption,
+        platform: OnePlatform = only,
         key: KeyOption = None,
         fields: FieldOption = None,
         secrets_stdin: SecretsStdinOption = False,
     ) -> None:
         """Enregistre (ou remplace) les identifiants d'une étendue."""
         errors = Console(stderr=True, soft_wrap=True)
-        kind = kind_of(errors, platform)
+        kind = kind_of(platform)
         values = _plain_values(errors, kind, fields or [])
         secrets = _read_secrets(errors, kind, secrets_stdin)
         try:
@@ -127,12 +130,12 @@ def credentials_app(kinds: Sequence[CredentialKind[Any]]) -> typer.Typer:
 
     @app.command("list")
     def list_command(
-        platform: Annotated[str | None, typer.Option("--platform", help=platform_help)] = None,
+        platform: SomePlatform = None,
         as_json: JsonOption = False,
     ) -> None:
         """Liste les identifiants enregistrés, sans jamais montrer de secret."""
         errors = Console(stderr=True, soft_wrap=True)
-        chosen = [kind_of(errors, platform)] if platform else list(kinds)
+        chosen = [kind_of(platform)] if platform else list(kinds)
         with prefect_api(errors):
             rows = [
                 {"name": name, "scope": scope, "key": key, **_described(kind, block)}
@@ -151,13 +154,13 @@ def credentials_app(kinds: Sequence[CredentialKind[Any]]) -> typer.Typer:
 
     @app.command("delete")
     def delete_command(
-        platform: Annotated[str, typer.Option("--platform", help=platform_help)],
         scope: ScopeOption,
         key: KeyOption = None,
+        platform: OnePlatform = only,
     ) -> None:
         """Supprime les identifiants d'une étendue (les plus larges reprennent la main)."""
         errors = Console(stderr=True, soft_wrap=True)
-        kind = kind_of(errors, platform)
+        kind = kind_of(platform)
         name_or_fail(errors, kind.platform, scope, key)
         with prefect_api(errors):
             try:
@@ -170,12 +173,12 @@ def credentials_app(kinds: Sequence[CredentialKind[Any]]) -> typer.Typer:
     @app.command("test")
     def test_command(
         dossier: Annotated[str, typer.Argument(help="Code du dossier.")],
-        platform: Annotated[str | None, typer.Option("--platform", help=platform_help)] = None,
+        platform: SomePlatform = None,
     ) -> None:
         """Test de connexion : retrouve les identifiants qu'utilise le dossier (du plus précis
         au plus large) et fait un appel authentifié sans effet."""
         errors = Console(stderr=True, soft_wrap=True)
-        chosen = [kind_of(errors, platform)] if platform else list(kinds)
+        chosen = [kind_of(platform)] if platform else list(kinds)
         chain = ScopeChain.of(dossier_or_fail(errors, dossier))
         failed = False
         for kind in chosen:

@@ -86,7 +86,8 @@ def invocation(leaf: Leaf, bad: Any = None, value: str | None = None) -> list[st
         if param is bad:
             given = value
         elif param.required:
-            given = GOOD.get(param.name, "x")
+            choices = getattr(getattr(param, "type", None), "choices", None)  # a choice: the first
+            given = GOOD.get(param.name) or (str(choices[0]) if choices else "x")
         else:
             continue
         words += [given] if param.param_type_name == "argument" else [param.opts[0], given]

@@ -173,7 +173,7 @@ def test_closed_stdin_says_which_secret_it_lacked() -> None:
 def test_an_unknown_platform_lists_the_known_ones() -> None:
     result = runner.invoke(app, ["list", "--platform", "securex"])
     assert result.exit_code == 2
-    assert "plateforme 'securex' inconnue ici : exemple" in result.output
+    assert "'securex' is not one of 'exemple'" in result.output  # French through the main CLI
 
 
 def test_test_uses_the_narrowest_scope_then_the_wider_one_once_it_is_deleted() -> None:
