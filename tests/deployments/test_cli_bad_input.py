@@ -86,7 +86,7 @@ def invocation(leaf: Leaf, bad: Any = None, value: str | None = None) -> list[st
         if param is bad:
             given = value
         elif param.required:
-            choices = getattr(getattr(param, "type", None), "choices", None)  # a choice: the first
+            choices = getattr(getattr(param, "type_descriptor", None), "choices", None)  # the first
             given = GOOD.get(param.name) or (str(choices[0]) if choices else "x")
         else:
             continue
