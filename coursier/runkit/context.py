@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from coursier.runkit.errors import RunFailed
 from coursier.runkit.retry import failed_details
-from coursier.runkit.status import ItemReport, RunReport, final_state
+from coursier.runkit.status import REPORT_ITEMS, ItemReport, RunReport, final_state
 from coursier.settings import CoursierSettings
 from coursier.store import (
     OutcomeIn,
@@ -111,6 +111,7 @@ class Run:
         """The final state from the outcomes recorded for this run, with the run's report."""
         with self.store.begin() as session:
             counts = run_summary(session, self.flow_run_id)
+            large = sum(counts.values()) > REPORT_ITEMS
             items = [
                 ItemReport(
                     key=o.item_key,
@@ -119,9 +120,20 @@ class Run:
                     message=o.message,
                     details=o.details,
                 )
-                for o in outcomes_of(session, self.flow_run_id)
+                for o in outcomes_of(
+                    session,
+                    self.flow_run_id,
+                    statuses=("failed", "skipped") if large else None,
+                    limit=REPORT_ITEMS,
+                )
             ]
-        report = RunReport(flow=self.flow, flow_run_id=self.flow_run_id, items=items, **counts)
+        report = RunReport(
+            flow=self.flow,
+            flow_run_id=self.flow_run_id,
+            items=items,
+            items_left_out=sum(counts.values()) - len(items),
+            **counts,
+        )
         self.store.close()
         return final_state(report, summary_message)
 

@@ -4,6 +4,11 @@ Run status (DESIGN.md): every item ok or skipped → Completed; some failed → 
 "Partial" (it emits ``prefect.flow-run.Partial``, not ``…Completed``); every item failed, or a
 precondition failed (:meth:`coursier.runkit.Run.fail`) → Failed, with a message saying what to
 do. The flow returns its report as the state's data.
+
+The report lists every item of a run of up to :data:`REPORT_ITEMS` items. A larger run (a
+night's 100,000 employees) lists only those that failed or were skipped, the first
+:data:`REPORT_ITEMS` of them, and says how many it left out: the store keeps every outcome, and
+Prefect walks a flow's return value object by object (seconds for 100,000 of them).
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ class ItemReport(BaseModel):
     details: dict[str, Any] = {}
 
 
+REPORT_ITEMS = 1000
+
+
 class RunReport(BaseModel):
     flow: str
     flow_run_id: str
@@ -31,6 +39,8 @@ class RunReport(BaseModel):
     failed: int = 0
     skipped: int = 0
     items: list[ItemReport] = []
+    items_left_out: int = 0
+    """Items of the run not in ``items`` (the store has them all)."""
 
 
 def final_state(report: RunReport, summary_message: str) -> State:

@@ -74,10 +74,19 @@ def upsert_statement(dialect: str) -> Insert:
     )
 
 
-def outcomes_of(session: Session, flow_run_id: str) -> list[ItemOutcome]:
-    """Every outcome of a run, in the order the items were first recorded."""
+def outcomes_of(
+    session: Session,
+    flow_run_id: str,
+    *,
+    statuses: Iterable[str] | None = None,
+    limit: int | None = None,
+) -> list[ItemOutcome]:
+    """The outcomes of a run (only those of ``statuses``, the first ``limit``), in the order
+    the items were first recorded."""
     query = select(ItemOutcome).where(ItemOutcome.flow_run_id == flow_run_id)
-    return list(session.scalars(query.order_by(ItemOutcome.id)))
+    if statuses is not None:
+        query = query.where(ItemOutcome.status.in_(list(statuses)))
+    return list(session.scalars(query.order_by(ItemOutcome.id).limit(limit)))
 
 
 def failed_item_keys(session: Session, flow_run_id: str) -> list[str]:

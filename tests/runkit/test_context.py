@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from prefect.states import StateType
 
+import coursier.runkit.context
 from coursier.runkit import RunFailed, RunReport, start_run
 from coursier.runkit.status import final_state
 from coursier.settings import CoursierSettings
@@ -88,6 +89,31 @@ def test_the_outcomes_recorded_make_the_report(settings):
     assert [item.key for item in report.items] == ["a", "b"]
     assert state.type is StateType.COMPLETED
     assert state.name == "Completed"
+
+
+def test_a_large_run_reports_its_failed_and_skipped_items_only(settings, monkeypatch):
+    """Beyond REPORT_ITEMS items the report keeps the ones to act on, and says how many it left
+    out; the counts stay the run's."""
+    monkeypatch.setattr(coursier.runkit.context, "REPORT_ITEMS", 5)
+    run = start_run("sync", settings, "claire")
+    run.record([OutcomeIn(f"ok-{n}", "ok") for n in range(6)])
+    run.record([OutcomeIn("k", "skipped"), OutcomeIn("f", "failed", "E", "cassé")])
+    report = run.finish("8 salariés").result()
+    assert (report.ok, report.failed, report.skipped) == (6, 1, 1)
+    assert [(item.key, item.status) for item in report.items] == [("k", "skipped"), ("f", "failed")]
+    assert report.items_left_out == 6
+
+
+def test_a_large_run_lists_at_most_report_items(settings, monkeypatch):
+    monkeypatch.setattr(coursier.runkit.context, "REPORT_ITEMS", 3)
+    run = start_run("sync", settings, "claire")
+    run.record(
+        [OutcomeIn("ok", "ok"), *(OutcomeIn(f"f-{n}", "failed", "E", "x") for n in range(5))]
+    )
+    report = run.finish("6 salariés").result()
+    assert [item.key for item in report.items] == ["f-0", "f-1", "f-2"]
+    assert report.items_left_out == 3
+    assert report.failed == 5
 
 
 @pytest.mark.parametrize(
