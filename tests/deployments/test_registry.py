@@ -153,14 +153,10 @@ def test_a_taken_off_procedure_is_served_no_more(fake):
 def test_every_name_is_registered_once(fake, changes, what):
     with pytest.raises(RegistrationError, match=what):
         registry.register(fake_procedure(**changes))
-    assert [p.name for p in registry.registered()] == [
-        "dsn",
-        "cegid-flow",
-        "client-import",
-        "hr",
-        "pas",
-        "fake",
-    ]
+    *procedures, last = [p.name for p in registry.registered()]
+    # In the order registered: the package's modules, by name, unless a test imported one first.
+    assert sorted(procedures) == ["cegid-flow", "client-import", "dsn", "hr", "pas"]
+    assert last == "fake"
 
 
 @pytest.mark.parametrize(
