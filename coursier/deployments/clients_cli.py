@@ -99,6 +99,12 @@ def apply(
     ] = None,
 ) -> None:
     """Applique le plan revu : ajoute les clients choisis, écrase les champs choisis."""
+    from coursier.models.clients_plan_file import PlanFileError, read_plan
+
+    try:  # an unreadable plan is bad input, said before any run starts
+        read_plan(plan)
+    except PlanFileError as error:
+        raise typer.BadParameter(str(error), param_hint="PLAN") from None
     from coursier.flows.client_import import client_import_apply
     from coursier.tasks.prefect_guards import flow_heartbeats
 
