@@ -130,8 +130,11 @@ def _joint_partners(valid: pd.DataFrame) -> pd.DataFrame:
     folded = pairs[~mutual | (pairs["national_number_main"] < pairs["national_number"])]
     folded = folded.drop_duplicates("source_id")
     return pd.DataFrame(
-        {"import_id": folded["source_id"].to_numpy(), "joint_of": folded["source_id_main"]}
-    ).reset_index(drop=True)
+        {
+            "import_id": folded["source_id"].to_numpy(),
+            "joint_of": folded["source_id_main"].to_numpy(),
+        }
+    )
 
 
 def _twice(frame: pd.DataFrame) -> pd.Series:

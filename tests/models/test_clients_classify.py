@@ -209,7 +209,7 @@ def test_joint_return_is_one_client() -> None:
     )
     # both name each other, share their e-mail: one client, carried by the smaller number
     assert ids(result.new) == {"main"}
-    assert list(result.joint["import_id"]) == ["partner"]
+    assert result.joint.to_dict("records") == [{"import_id": "partner", "joint_of": "main"}]
     assert result.invalid.empty
     assert result.possible.empty
 
