@@ -41,7 +41,7 @@ def test_a_free_loopback_port_and_a_clean_stop():
 def test_an_unknown_platform_is_named():
     with (
         SandboxServer() as sandbox,
-        pytest.raises(KeyError, match="une de .*net-entreprises, izilio"),
+        pytest.raises(KeyError, match=r"une de .*net-entreprises, izilio"),
     ):
         sandbox.url("nulle-part")
 
