@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -16,13 +15,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     ArtifactFilter,
     ArtifactFilterKey,
-    FlowFilter,
-    FlowFilterName,
-    FlowRunFilter,
-    FlowRunFilterState,
-    FlowRunFilterStateType,
 )
-from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
 from prefect.input import keyset_from_paused_state
 from prefect.input.actions import read_flow_run_input
@@ -39,6 +32,7 @@ from coursier.settings import CoursierSettings
 from coursier.store import open_store, query_audit
 from coursier.store.client_import import sends_of
 from coursier.store.portfolio import import_portfolio
+from tests.flows.paused import paused_run
 
 DOSSIER = "CAB_CLI"
 PORTFOLIO = f"""
@@ -313,22 +307,6 @@ def test_no_secret_in_logs_artifacts_or_audit(world, sandbox, tmp_path, caplog) 
         assert secret not in path.read_bytes().decode("latin-1")
 
 
-def paused_run():
-    deadline = time.monotonic() + 60
-    with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
-            runs = client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(
-                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
-                ),
-                flow_filter=FlowFilter(name=FlowFilterName(any_=["client-import"])),
-            )
-            if runs:
-                return runs[0]
-            time.sleep(0.2)
-    raise AssertionError("the run never paused for its review")
-
-
 def test_the_review_form_in_the_ui_applies_the_choices(world, sandbox, tmp_path) -> None:
     done = {}
     thread = threading.Thread(
@@ -337,7 +315,7 @@ def test_the_review_form_in_the_ui_applies_the_choices(world, sandbox, tmp_path)
         )
     )
     thread.start()
-    run = paused_run()
+    run = paused_run("client-import")
     keyset = keyset_from_paused_state(run.state)
     form = read_flow_run_input(keyset["schema"], flow_run_id=run.id)["properties"]
     plan = read_plan(tmp_path / "plan.xlsx")
@@ -403,7 +381,7 @@ def test_a_reviewed_run_is_retried_from_its_reviewed_plan(world, sandbox, tmp_pa
         )
     )
     thread.start()
-    run = paused_run()
+    run = paused_run("client-import")
     new_ids = list(read_plan(tmp_path / "plan.xlsx").new["import_id"])
     resume_flow_run(run.id, run_input={"add": new_ids[:3], "send_invitations": True})
     thread.join(120)

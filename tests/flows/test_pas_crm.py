@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-import time
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -24,13 +23,7 @@ from prefect.client.schemas.filters import (
     ArtifactFilter,
     ArtifactFilterFlowRunId,
     ArtifactFilterKey,
-    FlowFilter,
-    FlowFilterName,
-    FlowRunFilter,
-    FlowRunFilterState,
-    FlowRunFilterStateType,
 )
-from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
 from prefect.input import keyset_from_paused_state
 from prefect.input.actions import read_flow_run_input
@@ -58,6 +51,7 @@ from coursier.store import open_store, outcomes_of, query_audit
 from coursier.store.pas import anomalies_of, rates_of
 from coursier.store.pas_tables import PasAnomalyRow, PasRateRow
 from coursier.store.portfolio import import_portfolio
+from tests.flows.paused import paused_run
 from tests.flows.world import BUREAU, EVERY_RETURN_OUT_S, OCTOBER, OPERATOR, QUICK
 
 NOVEMBER = date(2026, 11, 1)
@@ -414,23 +408,6 @@ def table_of(artifact):
     return json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
 
 
-def paused_run(timeout_s=60):
-    """The pas-crm run waiting for its associations to be chosen in the UI."""
-    deadline = time.monotonic() + timeout_s
-    with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
-            runs = client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(
-                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
-                ),
-                flow_filter=FlowFilter(name=FlowFilterName(any_=["pas-crm"])),
-            )
-            if runs:
-                return runs[0]
-            time.sleep(0.2)
-    raise AssertionError("the run never paused for its associations")
-
-
 def integrate_in_background(**parameters):
     done = {}
     thread = threading.Thread(
@@ -446,7 +423,7 @@ def test_associations_ticked_in_the_ui_are_the_only_ones_integrated(
     monkeypatch.setenv("COURSIER_REVIEW_POLL_SECONDS", "1")
     deposit(tmp_path, sandbox)
     thread, done = integrate_in_background()
-    run = paused_run()
+    run = paused_run("pas-crm")
     keyset = keyset_from_paused_state(run.state)
     form = read_flow_run_input(keyset["schema"], flow_run_id=run.id)
     # What the UI draws: one multiple choice among exactly the dossier's associations that
