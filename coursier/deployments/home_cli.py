@@ -2,7 +2,9 @@
 
 ``--home`` is acted on by the console script before anything else (``entry.py``: Prefect's home
 and key must be in the environment before Prefect is imported); :func:`global_options` declares
-it for typer and keeps the home it names for these two commands. Neither imports Prefect.
+it for typer and keeps the home it names for these two commands. ``where`` imports no Prefect;
+``init`` does for its last step only, the firm's rate limits on the Prefect server
+(:mod:`coursier.connectors.rate_limits`), created when a server is configured.
 """
 
 from __future__ import annotations
@@ -75,7 +77,8 @@ def where(context: typer.Context) -> None:
 
 
 def init(context: typer.Context) -> None:
-    """Prépare le dossier d'état : la clé de chiffrement des identifiants, jamais remplacée."""
+    """Prépare le dossier d'état (la clé de chiffrement des identifiants, jamais remplacée) et
+    les limites de débit des plateformes sur le serveur Prefect (PREFECT_API_URL)."""
     located: LocatedHome = context.obj
     settings = HomeLayout(located.path)
     try:
@@ -104,6 +107,39 @@ def init(context: typer.Context) -> None:
             "Attention : la base de Prefect contient une autre clé ; les identifiants "
             "enregistrés avec elle ne sont plus lisibles : enregistrez-les de nouveau "
             "(coursier credentials set)."
+        )
+    _rate_limits()
+
+
+def _rate_limits() -> None:
+    """The platforms' call budgets as Prefect rate limits, shared by every worker of the
+    server; nothing to do without a server (ephemeral mode: one process, its own pacing)."""
+    from prefect.settings import get_current_settings  # here: `where` does without Prefect
+
+    api = get_current_settings().api.url  # the environment's, else the active profile's
+    if not api:
+        typer.echo(
+            "Limites de débit : pas de serveur Prefect (PREFECT_API_URL) ; relancez coursier "
+            "init avec PREFECT_API_URL pour les créer avant d'y brancher des workers."
+        )
+        return
+    import httpx
+
+    from coursier.connectors.rate_limits import BUDGETS, ensure_rate_limits
+
+    try:
+        changed = ensure_rate_limits()
+    except httpx.HTTPError as error:
+        _fail(
+            f"le serveur Prefect ne répond pas ({type(error).__name__}) : les limites de "
+            "débit n'ont pas été créées ; démarrez-le ou corrigez PREFECT_API_URL, puis "
+            "relancez coursier init"
+        )
+    for budget in BUDGETS.values():
+        state = "créée ou corrigée" if budget.name in changed else "déjà en place"
+        typer.echo(
+            f"Limite de débit {budget.name} ({budget.calls} appels en {budget.seconds:.0f} s "
+            f"pour tout le cabinet) : {state} sur le serveur Prefect"
         )
 
 

@@ -6,7 +6,8 @@ to 127.0.0.1 with the home it is given, does not, and keeps the runs for the UI 
 inherits this process's environment, so the block encryption key the console script (or the
 demo's world) put there: without one, Prefect writes its own key into the server's database.
 It dies with the process that started it, even one killed outright (``kill -9`` of a demo
-left its server running, holding its port and its database).
+left its server running, holding its port and its database). It starts with the platforms' rate
+limits in place, as ``coursier init`` leaves a server: the flows' calls need them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from pathlib import Path
 import httpx
 from prefect.logging.handlers import APILogHandler
 from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from coursier.connectors.rate_limits import ensure_rate_limits
 
 STARTUP_SECONDS = 90
 # Asks the kernel for SIGTERM when the parent dies (prctl PR_SET_PDEATHSIG, kept across exec),
@@ -82,6 +85,7 @@ def local_prefect_server(
     try:
         _wait_healthy(api, process, log_path)
         with temporary_settings(updates={PREFECT_API_URL: api}):
+            ensure_rate_limits()
             try:
                 yield api
             finally:

@@ -7,9 +7,10 @@ Prefect UI's form or the procedure's command. ``serve`` always gets a run limit 
 starts unlimited parallel runs) and leaves the schedules active when it stops
 (``pause_on_shutdown=False``).
 
-Before serving, the zombie automation is ensured (``automations.py``) and the runs started get
-Prefect's heartbeat every :data:`HEARTBEAT_SECONDS`: a run whose process is killed ends Crashed
-within three missed heartbeats instead of staying Running.
+Before serving, the zombie automation (``automations.py``) and the platforms' rate limits (as
+``coursier init`` makes them) are ensured, and the runs started get Prefect's heartbeat every
+:data:`HEARTBEAT_SECONDS`: a run whose process is killed ends Crashed within three missed
+heartbeats instead of staying Running.
 
 ``deploy`` registers the same deployments on a process work pool (created when missing): each
 machine with coursier installed runs ``prefect worker start --pool P`` and takes runs from it.
@@ -36,6 +37,7 @@ from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.schedules import Cron
 from prefect.types.entrypoint import EntrypointType
 
+from coursier.connectors.rate_limits import ensure_rate_limits
 from coursier.deployments.automations import ensure_zombie_automation
 from coursier.deployments.notifications import ensure_notifications
 from coursier.deployments.registry import registered
@@ -111,6 +113,7 @@ def _ensure_pool(name: str) -> None:
 
 
 def _ensure_automations(planned: list[RunnerDeployment]) -> None:
+    ensure_rate_limits()  # as `coursier init` does: the runs' calls need them (strict)
     flows = {d.flow_name for d in planned if d.flow_name}
     ensure_zombie_automation(flows, heartbeat_seconds=HEARTBEAT_SECONDS)
     ensure_notifications(flows)  # a procedure added since `coursier notifications set`

@@ -1,6 +1,8 @@
 """A client of AdminPulse's API (PROTOCOLS.md §4): relations paged with ``page`` /
 ``pageSize`` ≤ 400 (``results`` + ``pageCount``), look-up by ``vatNumber``, tasks of a
-taskflow; every call paced under the 480 a minute (:mod:`.limiter`), a 429 waited out.
+taskflow; every call paced under the 480 a minute (:mod:`.limiter`) and, in a flow run, given
+a slot of the firm's budget on the Prefect server (:mod:`coursier.connectors.rate_limits`), so
+that all the workers together stay under it; a 429 waited out.
 
 The resource paths are designed, as the sandbox serves them
 (:mod:`coursier.sandbox.adminpulse_platform`): AdminPulse documents them to partners only.
@@ -15,8 +17,9 @@ from typing import Any
 
 from coursier.connectors.accounton.exchange import JsonApi, text
 from coursier.connectors.adminpulse.block import AdminPulseCredentials
-from coursier.connectors.adminpulse.limiter import Pacer
+from coursier.connectors.adminpulse.limiter import BUDGET, Pacer
 from coursier.connectors.errors import PayloadError
+from coursier.connectors.rate_limits import take_slot
 
 MAX_PAGE_SIZE = 400
 
@@ -24,12 +27,17 @@ MAX_PAGE_SIZE = 400
 class AdminPulseClient(JsonApi):
     def __init__(self, base_url: str, *, token: str, pacer: Pacer | None = None, **options: Any):
         pacer = pacer or Pacer()
+
+        def before_call() -> None:
+            pacer.wait()
+            take_slot(BUDGET)
+
         super().__init__(
             "AdminPulse",
             base_url,
             headers={"Authorization": f"Bearer {token}"},
             secrets=(token,),
-            before_call=pacer.wait,
+            before_call=before_call,
             **options,
         )
 

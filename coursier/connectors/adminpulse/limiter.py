@@ -1,20 +1,25 @@
-"""A client-side limiter that keeps AdminPulse's calls under its 480 a minute.
+"""A client-side limiter that keeps one process's AdminPulse calls under its 480 a minute.
 
 Calls are spaced evenly (``60 / per_minute`` seconds apart) rather than sent in bursts: a
 sliding window on the server then never sees more than ``per_minute``, and a long pull runs at
 a steady share of the limit. Shared by the threads of one client (one lock); a 429 that comes
-anyway (another program using the same token) is waited out by the connector's retry.
+anyway (another program using the same token) is waited out by the connector's retry. The
+firm's workers share the budget through the Prefect server (:mod:`coursier.connectors.rate_limits`).
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
 
-LIMIT_PER_MINUTE = 480
+from coursier.connectors.rate_limits import BUDGETS, SHARE
+
+BUDGET = BUDGETS["adminpulse"]
+LIMIT_PER_MINUTE = BUDGET.calls
 #: What we allow ourselves: 2 % under the limit, for clock drift between us and the server.
-PER_MINUTE = 470
+PER_MINUTE = math.floor(LIMIT_PER_MINUTE * SHARE)
 
 
 class Pacer:
