@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, Response, expect, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,7 +31,8 @@ VIEWPORT = {"width": 1400, "height": 900}
 
 @contextmanager
 def chromium_page(timeout_ms: int) -> Iterator[Page]:
-    """A fresh page in headless Chromium, every wait on it ``timeout_ms`` at most."""
+    """A fresh page in headless Chromium, every wait on it (``expect`` included)
+    ``timeout_ms`` at most."""
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} is missing: install the distribution's `chromium` package "
@@ -43,18 +44,28 @@ def chromium_page(timeout_ms: int) -> Iterator[Page]:
         try:
             page = browser.new_page(viewport=VIEWPORT, locale="fr-BE")
             page.set_default_timeout(timeout_ms)
+            expect.set_options(timeout=timeout_ms)
             yield page
         finally:
             browser.close()
 
 
 class Steps:
-    """``with steps("what the person does"):`` — on failure, the page as it was then."""
+    """``with steps("what the person does"):`` — on failure, the page as it was then, and the
+    server errors the page was answered meanwhile (the UI shows them only as "Something went
+    wrong")."""
 
     def __init__(self, page: Page, folder: Path) -> None:
         self.page = page
         self.folder = folder
         self.count = 0
+        self.server_errors: list[str] = []
+        page.on("response", self._note_server_error)
+
+    def _note_server_error(self, response: Response) -> None:
+        if response.status >= 500:
+            request = response.request
+            self.server_errors.append(f"{response.status} to {request.method} {request.url}")
 
     @contextmanager
     def __call__(self, name: str) -> Iterator[None]:
@@ -63,6 +74,8 @@ class Steps:
             yield
         except Exception as error:
             error.add_note(f"step {self.count} « {name} » failed: {self._capture(name)}")
+            if self.server_errors:
+                error.add_note("the server answered: " + "; ".join(self.server_errors))
             raise
 
     def _capture(self, name: str) -> str:

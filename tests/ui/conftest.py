@@ -4,32 +4,24 @@ session's PostgreSQL, ``coursier serve``, and a page of headless Chromium."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
 
 from coursier.sandbox.server import SandboxServer
-from coursier.settings import CoursierSettings
 from tests.flows.test_hr_sync import install_world
 from tests.ui.browser import Steps, chromium_page
-from tests.ui.world import PrefectUi, prefect_ui
+from tests.ui.world import HrWorld, prefect_ui
 
-#: Every wait on the page (a click, a text to appear); a run is waited for longer.
-PAGE_TIMEOUT_MS = 30_000
+#: Every wait on the page (a click, a text to appear), generous for a loaded machine; a run
+#: is waited for longer.
+PAGE_TIMEOUT_MS = 60_000
 SERVER_SETTINGS = {
     # Runs start from the UI only: no nightly run scheduled by the server's own clock.
     "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
     "PREFECT_API_LOG_RETRYABLE_ERRORS": "true",
 }
-
-
-@dataclass(frozen=True)
-class HrWorld:
-    prefect: PrefectUi
-    sandbox: SandboxServer
-    settings: CoursierSettings
 
 
 @pytest.fixture

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Locator, Page, expect
 from prefect.client.orchestration import get_client
 
 from coursier.store import open_store, outcomes_of
 from tests.flows.test_hr_sync import BAKERY, GARAGE, payflip_company
 from tests.ui.browser import Steps
-from tests.ui.conftest import HrWorld
+from tests.ui.world import HrWorld
 
 COMPANY_AS_TYPED = "BE0403.170.701"
 REFUSED = ("000004", "000011")
@@ -65,6 +66,7 @@ def form_field(page: Page, title: str) -> Locator:
     return page.locator(".p-label").filter(has=page.get_by_text(title, exact=True))
 
 
+@pytest.mark.long  # two servers to start, two runs to wait for
 def test_sync_now_then_rerun_the_failed_from_the_ui(hr_world: HrWorld, page: Page, steps: Steps):
     emails = refuse_at_payflip(hr_world)
     payflip = hr_world.sandbox.state("payflip")

@@ -22,8 +22,10 @@ from prefect.exceptions import ObjectNotFound
 
 from coursier.deployments.home import world_variables
 from coursier.deployments.local_prefect import _DIE_WITH_PARENT_THEN_EXEC, local_prefect_server
+from coursier.sandbox.server import SandboxServer
+from coursier.settings import CoursierSettings
 
-SERVE_STARTUP_SECONDS = 90
+SERVE_STARTUP_SECONDS = 180  # a loaded machine (make test, four workers on two cores)
 #: How often the served deployments look for runs to start (Prefect's default is 10 s).
 POLL_SECONDS = "1"
 
@@ -35,6 +37,15 @@ class PrefectUi:
     ui: str
     api: str
     serve_log: Path
+
+
+@dataclass(frozen=True)
+class HrWorld:
+    """The UI, the sandbox its runs sync, and the settings of the store they write in."""
+
+    prefect: PrefectUi
+    sandbox: SandboxServer
+    settings: CoursierSettings
 
 
 @contextmanager
