@@ -9,7 +9,7 @@ failure names.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -51,13 +51,14 @@ def chromium_page(timeout_ms: int) -> Iterator[Page]:
 
 
 class Steps:
-    """``with steps("what the person does"):`` — on failure, the page as it was then, and the
+    """``with steps("what the person does"):`` — on failure, the page as it was then, the
     server errors the page was answered meanwhile (the UI shows them only as "Something went
-    wrong")."""
+    wrong") and where the servers' ``logs`` are."""
 
-    def __init__(self, page: Page, folder: Path) -> None:
+    def __init__(self, page: Page, folder: Path, logs: Sequence[Path] = ()) -> None:
         self.page = page
         self.folder = folder
+        self.logs = logs
         self.count = 0
         self.server_errors: list[str] = []
         page.on("response", self._note_server_error)
@@ -76,6 +77,8 @@ class Steps:
             error.add_note(f"step {self.count} « {name} » failed: {self._capture(name)}")
             if self.server_errors:
                 error.add_note("the server answered: " + "; ".join(self.server_errors))
+            if self.logs:
+                error.add_note("the servers' logs: " + ", ".join(map(str, self.logs)))
             raise
 
     def _capture(self, name: str) -> str:

@@ -37,11 +37,10 @@ def refuse_at_payflip(world: HrWorld) -> dict[str, str]:
     return emails
 
 
-def custom_run(page: Page, world: HrWorld, name: str, fields: dict[tuple[str, str], str]) -> str:
+def custom_run(page: Page, name: str, fields: dict[tuple[str, str], str]) -> str:
     """From the deployments page, a custom run of hr-sync-now named ``name``, each field (its
     title, the branch picked in its picker) typed in; then the run's page, from the toast
     that says it was created. The run's id."""
-    page.goto(f"{world.prefect.ui}/deployments")
     page.get_by_role("link", name="hr-sync-now", exact=True).click()
     page.get_by_role("button", name="Run", exact=True).click()
     page.get_by_text("Custom run", exact=True).click()
@@ -73,9 +72,9 @@ def test_sync_now_then_rerun_the_failed_from_the_ui(hr_world: HrWorld, page: Pag
     state_badge = page.locator(".state-badge").first
 
     with steps("sync now from the deployment's form"):
+        page.goto(f"{hr_world.prefect.ui}/deployments")
         first = custom_run(
             page,
-            hr_world,
             "synchro-peeters",
             {("Entreprise", "Une entreprise (numéro de TVA)"): COMPANY_AS_TYPED},
         )
@@ -99,9 +98,9 @@ def test_sync_now_then_rerun_the_failed_from_the_ui(hr_world: HrWorld, page: Pag
     before = payflip.creates.copy()
 
     with steps("re-run the failed employees of the first run from the form"):
+        page.get_by_role("button", name="Deployments", exact=True).click()  # the side menu
         rerun = custom_run(
             page,
-            hr_world,
             "relance-echecs-peeters",
             {("Relancer les échecs de", "Une exécution (son identifiant)"): first},
         )

@@ -32,11 +32,10 @@ POLL_SECONDS = "1"
 
 @dataclass(frozen=True)
 class PrefectUi:
-    """The UI's address and its API's, and the log of ``coursier serve``."""
+    """The UI's address, and the logs of its server and of ``coursier serve``."""
 
     ui: str
-    api: str
-    serve_log: Path
+    logs: tuple[Path, ...]
 
 
 @dataclass(frozen=True)
@@ -57,16 +56,17 @@ def prefect_ui(
     served. This process talks to that API meanwhile."""
     world = world_variables(coursier_home, os.environ)
     settings = {**world, **server_settings}
-    with local_prefect_server(home / "prefect-server", settings=settings) as api:
+    server_home, serve_log = home / "prefect-server", home / "serve.log"
+    with local_prefect_server(server_home, settings=settings) as api:
         environment = {
             **os.environ,
             **world,
             "PREFECT_API_URL": api,
             "PREFECT_RUNNER_POLL_FREQUENCY": POLL_SECONDS,
         }
-        with _coursier_serve(environment, home / "serve.log") as serve:
-            _wait_for_deployment(deployment, serve, home / "serve.log")
-            yield PrefectUi(api.removesuffix("/api"), api, home / "serve.log")
+        with _coursier_serve(environment, serve_log) as serve:
+            _wait_for_deployment(deployment, serve, serve_log)
+            yield PrefectUi(api.removesuffix("/api"), (server_home / "server.log", serve_log))
 
 
 @contextmanager
