@@ -7,6 +7,7 @@ from coursier.deployments.registry import (
     PARIS,
     CliGroup,
     DeploymentSpec,
+    MonthEndStep,
     Noun,
     Procedure,
     ProcedureFlow,
@@ -53,6 +54,11 @@ PROCEDURE = register(
             "cegid",
             "coursier.deployments.cegid_cli:app",
             "Cegid Flow : initialisation des dossiers Cegid Loop, surveillance du flux.",
+        ),
+        month_end=MonthEndStep(
+            60,
+            "Cegid Flow : initialisation et surveillance",
+            "coursier.deployments.cegid_month_end:run",
         ),
     )
 )

@@ -7,6 +7,7 @@ from coursier.deployments.registry import (
     BRUSSELS,
     CliGroup,
     DeploymentSpec,
+    MonthEndStep,
     Noun,
     Procedure,
     ProcedureFlow,
@@ -55,6 +56,9 @@ PROCEDURE = register(
             "clients",
             "coursier.deployments.clients_cli:app",
             "Clients : import AdminPulse / Admin IS → Accounton, plan revu puis appliqué.",
+        ),
+        month_end=MonthEndStep(
+            50, "Import des clients dans Accounton", "coursier.deployments.clients_month_end:run"
         ),
     )
 )

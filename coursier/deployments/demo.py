@@ -1,4 +1,4 @@
-"""``make demo``: a payroll bureau's month, deposited machine-to-machine to the sandbox.
+"""``make demo``: a firm's month end, every procedure against the sandbox, a few faults on.
 
 The demo lives in a world of its own, ``<home>/demo`` (emptied at each run): its own store,
 Prefect home and encryption key. :func:`run_demo` runs it in a child process whose environment
@@ -7,105 +7,47 @@ store nor their Prefect server, blocks or key can be reached from it, and relays
 it then gives the commands that show the results again.
 
 The child (``python -m coursier.deployments.demo``) starts the sandbox and a local Prefect
-server, sets up three dossiers (credentials at two scopes, M2M on for DSN and FCTU, off for
-signals), writes the month's files (one of each nature, one with a blocking error, one test file
-with a notice), runs the deposit flow for each dossier and the returns control, then prints the
-control table.
+server, runs the month-end cycle (:mod:`coursier.deployments.month_end`: each procedure's step,
+DSN deposit and returns, PAS CRM, HR sync, client import plan, Cegid Flow onboarding and watch)
+and ends with its summary; its exit code is the number of steps that ended in error.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import getpass
 import os
 import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import date
+from collections.abc import Mapping
 from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
 
-from coursier.deployments.control_cli import load_rows, print_rows
-from coursier.deployments.dsn_report import print_check_report
 from coursier.deployments.home import world_variables
 from coursier.deployments.local_prefect import local_prefect_server
-from coursier.deployments.sandbox_world import Declarant, WorldDossier, install_world
-from coursier.flows.dsn_deposit import dsn_deposit
-from coursier.flows.dsn_returns import dsn_returns
-from coursier.models.dsn import samples, writer
-from coursier.models.dsn.checks import check_stream
-from coursier.models.dsn.records import Contract, Employee, Envoi, Record
+from coursier.deployments.month_end import Cycle, Verdict, print_summary, run_cycle
 from coursier.sandbox.documents import ReturnDelays
 from coursier.sandbox.server import SandboxServer
 from coursier.settings import CoursierSettings
-from coursier.store import open_store
 
-OCTOBER = date(2026, 10, 1)
-BAKERY = WorldDossier(
-    "BOUL-01",
-    "Boulangerie du marché",
-    samples.Employer.from_seed(41287553, "BOULANGERIE DU MARCHÉ"),
-)
-GARAGE = WorldDossier(
-    "GAR-02", "Garage des étangs", samples.Employer.from_seed(63318272, "GARAGE DES ÉTANGS")
-)
-ARCHITECTS = WorldDossier(
-    "ARCH-03",
-    "Cabinet d'architectes",
-    samples.Employer.from_seed(82290941, "CABINET D'ARCHITECTES"),
-)
-BUREAU = Declarant(samples.Employer.from_seed(55203188).siret, "DURAND", "Claire")
-GARAGE_OWN = Declarant(GARAGE.employer.siret, "MARTIN", "Paul")
 DEMO_DELAYS = ReturnDelays(aee=0, bilan=1, crm_nominatif=2, crm_financier=3, aer=2)
 #: The user's variables the demo's world never inherits: their store, Prefect API, key….
 FOREIGN_PREFIXES = ("COURSIER_", "PREFECT_", "ORION_")
 UI_DEMO_PORT = 4201  # the Makefile's ui-demo
-
-
-def demo_files() -> dict[WorldDossier, dict[str, Iterable[Record]]]:
-    """Each dossier's files of the month."""
-    return {
-        BAKERY: {
-            "dsn-2026-10.dsn": samples.monthly_dsn(BAKERY.employer, OCTOBER, 12, seed=1),
-            "arret-2026-10-14.dsn": samples.sick_leave_signal(
-                BAKERY.employer, date(2026, 10, 14), seed=2
-            ),
-        },
-        GARAGE: {
-            "fctu-2026-10-31.dsn": samples.end_of_contract_signal(
-                GARAGE.employer, date(2026, 10, 31), seed=3
-            ),
-            "dsn-2026-10.dsn": with_blocking_errors(
-                samples.monthly_dsn(GARAGE.employer, OCTOBER, 6, seed=4)
-            ),
-        },
-        ARCHITECTS: {
-            "dsn-2026-10-essai.dsn": as_test_file(
-                samples.monthly_dsn(ARCHITECTS.employer, OCTOBER, 4, seed=5)
-            ),
-        },
-    }
-
-
-def write_demo_files(folder: Path) -> dict[str, Path]:
-    """Write each dossier's files under ``folder/<dossier>/``; the inbox of each dossier."""
-    inboxes = {}
-    for dossier, files in demo_files().items():
-        inbox = folder / dossier.code
-        inbox.mkdir(parents=True, exist_ok=True)
-        for name, records in files.items():
-            (inbox / name).write_bytes(writer.write_bytes(records, newline="\r\n"))
-        inboxes[dossier.code] = inbox
-    return inboxes
+#: A demo's month end in minutes, not hours: the sandbox's cuts and loads pass in seconds.
+DEMO_PACING = {
+    "COURSIER_PAS_RETRY_PAUSE_SECONDS": "1",
+    "COURSIER_CEGID_LOAD_POLL_SECONDS": "1",
+    "COURSIER_CEGID_LOAD_TIMEOUT_SECONDS": "5",
+}
 
 
 def run_demo(home: Path, console: Console) -> int:
-    """Run the demo in its world, ``home/demo``; 0 when every run completed."""
+    """Run the demo in its world, ``home/demo``; 0 when no procedure ended in error."""
     world = home.resolve() / "demo"
     shutil.rmtree(world, ignore_errors=True)
     world.mkdir(parents=True)
@@ -135,6 +77,7 @@ def world_environment(world: Path) -> dict[str, str]:
     return {
         **inherited,
         **world_variables(world, inherited),
+        **DEMO_PACING,
         # The demo speaks to a payroll manager: Prefect's INFO lines stay in the UI's logs.
         "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
         "PYTHONIOENCODING": "utf-8",
@@ -160,7 +103,7 @@ def next_steps(home: Path, world: Path, cwd: Path, environ: Mapping[str, str]) -
 
 def main() -> None:
     """The demo inside its world (``run_demo`` starts it): the exit code is the number of
-    dossiers whose run did not complete."""
+    procedures that ended in error."""
     parser = argparse.ArgumentParser(prog="coursier demo")
     parser.add_argument("--width", type=int, default=None)
     parser.add_argument("--color", action="store_true")
@@ -170,83 +113,23 @@ def main() -> None:
 
 
 def _run(settings: CoursierSettings, console: Console) -> int:
-    work = settings.home
-    operator = getpass.getuser()
-    console.print("[bold]coursier — dépôt DSN machine à machine[/] (bac à sable : rien de réel)")
+    console.print(
+        "[bold]coursier — la fin de mois d'un cabinet[/] (bac à sable, quelques pannes "
+        "simulées : rien de réel)"
+    )
     with (
         SandboxServer(seed=1, return_delays=DEMO_DELAYS) as sandbox,
         local_prefect_server(settings.prefect_home) as api,
     ):
-        console.print(
-            f"· Plateformes simulées : {sandbox.url('net-entreprises')}, {sandbox.url('izilio')}"
+        cycle = Cycle(sandbox, settings, console, getpass.getuser())
+        results = run_cycle(cycle)
+        print_summary(
+            console,
+            results,
+            f"{api.removesuffix('/api')} pendant la démo, puis http://127.0.0.1:{UI_DEMO_PORT} "
+            "avec make ui-demo",
         )
-        with open_store(settings.effective_database_url()) as store:
-            text = install_world(
-                store,
-                sandbox,
-                [BAKERY, GARAGE, ARCHITECTS],
-                bureau=BUREAU,
-                dossier_declarants={GARAGE.code: GARAGE_OWN},
-                operator=operator,
-                m2m_on=["dsn", "fctu"],
-            )
-        (work / "portefeuille.yaml").write_text(text, "utf-8")
-        console.print(f"· Portefeuille : 3 dossiers importés depuis {work / 'portefeuille.yaml'}")
-        console.print(
-            f"· Identifiants : ceux du cabinet pour toute l'application ; le dossier {GARAGE.code}"
-            " a les siens, prioritaires"
-        )
-        console.print(f"· Dépôt M2M de {operator} : DSN et FCTU activés, signalements désactivés")
-        inboxes = write_demo_files(work / "depot")
-        failures = 0
-        for code, inbox in inboxes.items():
-            _show_blocked(console, inbox)
-            state = dsn_deposit(
-                dossier=code,
-                inbox=str(inbox),
-                operator=operator,
-                follow_returns_minutes=0.5,
-                return_state=True,
-            )
-            console.print(f"· Dépôt du dossier {code} : {state.name} — {state.message}")
-            failures += not state.is_completed()
-        state = dsn_returns(operator=operator, return_state=True)
-        console.print(f"· Contrôle des retours : {state.name} — {state.message}")
-        print_rows(console, load_rows(settings=settings))
-        for pdf in sorted(settings.aer_folder.rglob("*.pdf")):
-            console.print(f"  AER : {pdf}")
-        console.print(
-            f"\nLes exécutions, leurs journaux et les tableaux de contrôle (artefacts "
-            f"dsn-control-<dossier>) sont dans Prefect ({api.removesuffix('/api')} pendant la "
-            "démo)."
-        )
-    return failures
-
-
-def with_blocking_errors(records: Iterable[Record]) -> Iterator[Record]:
-    """A contract without its number and an employee whose NIR has a month 13."""
-    for record in records:
-        if isinstance(record, Contract) and record.number == "C000002":
-            record = dataclasses.replace(record, number=None)
-        elif isinstance(record, Employee) and record.payroll_number == "M000004":
-            record = dataclasses.replace(record, nir=record.nir[:3] + "13" + record.nir[5:])
-        yield record
-
-
-def as_test_file(records: Iterable[Record]) -> Iterator[Record]:
-    for record in records:
-        if isinstance(record, Envoi):
-            record = dataclasses.replace(record, test_or_real="01")
-        yield record
-
-
-def _show_blocked(console: Console, inbox: Path) -> None:
-    """The self-check's report of the files that will not leave, so that they can be fixed."""
-    for path in sorted(inbox.glob("*.dsn")):
-        with path.open("rb") as stream:
-            report = check_stream(stream)
-        if not report.can_be_deposited:
-            print_check_report(console, f"{inbox.name}/{path.name}", report)
+    return sum(result.verdict is Verdict.ERROR for result in results)
 
 
 if __name__ == "__main__":

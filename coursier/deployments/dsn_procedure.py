@@ -6,6 +6,7 @@ from coursier.deployments.registry import (
     PARIS,
     CliGroup,
     DeploymentSpec,
+    MonthEndStep,
     Noun,
     Procedure,
     ProcedureFlow,
@@ -50,6 +51,9 @@ PROCEDURE = register(
             "dsn",
             "coursier.deployments.dsn_cli:app",
             "DSN : autocontrôle, dépôt M2M, contrôle des retours.",
+        ),
+        month_end=MonthEndStep(
+            10, "Dépôt DSN et retours", "coursier.deployments.dsn_month_end:run"
         ),
     )
 )

@@ -7,6 +7,7 @@ from coursier.deployments.registry import (
     BRUSSELS,
     CliGroup,
     DeploymentSpec,
+    MonthEndStep,
     Noun,
     Procedure,
     ProcedureFlow,
@@ -44,6 +45,9 @@ PROCEDURE = register(
             "hr",
             "coursier.deployments.hr_cli:app",
             "Synchronisation RH Securex → Payflip : synchroniser, historique, employés en échec.",
+        ),
+        month_end=MonthEndStep(
+            40, "Synchronisation RH Securex → Payflip", "coursier.deployments.hr_month_end:run"
         ),
     )
 )

@@ -7,6 +7,7 @@ from coursier.deployments.registry import (
     PARIS,
     CliGroup,
     DeploymentSpec,
+    MonthEndStep,
     Noun,
     Procedure,
     ProcedureFlow,
@@ -43,5 +44,6 @@ PROCEDURE = register(
             "coursier.deployments.pas_cli:app",
             "PAS : intégration des CRM, anomalies, taux pour le logiciel de paie.",
         ),
+        month_end=MonthEndStep(30, "PAS CRM", "coursier.deployments.pas_month_end:run"),
     )
 )

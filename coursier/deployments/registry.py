@@ -5,7 +5,8 @@ A registration (:class:`Procedure`) says, in one place: its name; its flows, eac
 path (``module:attribute``, so that reading the registry imports no flow and no Prefect) with
 the noun of its items and its deployments (name, description, tags, schedules as cron plus an
 IANA time zone: Europe/Paris for a French procedure, Europe/Brussels for a Belgian one); and
-its command group (``coursier dsn …``), by import path too.
+its command group (``coursier dsn …``), by import path too; and its step of the month-end
+cycle (:class:`MonthEndStep`), if it has one.
 
 Adding a procedure (the PAS CRM, say) touches no shared module:
 
@@ -115,10 +116,26 @@ class CliGroup:
 
 
 @dataclass(frozen=True)
+class MonthEndStep:
+    """A procedure's part of the month-end cycle ``make demo`` runs: ``run`` (``module:attribute``)
+    takes a :class:`coursier.deployments.month_end.Cycle` and returns its summary lines; steps
+    run by ``rank`` (DSN deposit and returns 10, PAS CRM 30, HR sync 40, client import 50,
+    Cegid Flow 60)."""
+
+    rank: int
+    title: str  # the heading printed when the step starts
+    run: str  # "module:attribute"
+
+    def __post_init__(self) -> None:
+        _check_entrypoint(self.run)
+
+
+@dataclass(frozen=True)
 class Procedure:
     name: str
     flows: tuple[ProcedureFlow, ...]
     cli: CliGroup | None = None
+    month_end: MonthEndStep | None = None
 
 
 def load(entrypoint: str) -> Any:
@@ -165,6 +182,11 @@ def registered() -> tuple[Procedure, ...]:
 def flow_named(name: str) -> ProcedureFlow | None:
     """The registered flow whose Prefect name is ``name``."""
     return next((f for p in registered() for f in p.flows if f.name == name), None)
+
+
+def month_end_steps() -> list[MonthEndStep]:
+    """The month-end cycle: every procedure's step, by rank."""
+    return sorted((p.month_end for p in registered() if p.month_end), key=lambda s: s.rank)
 
 
 def cli_groups() -> list[tuple[str, Any]]:

@@ -33,6 +33,11 @@ class WorldDossier:
     employer: Employer
     directory: str = "PAIE-IDF"
     platform: str = "net-entreprises"
+    sirets: tuple[str, ...] = ()  # its establishments (PAS associations); none: the employer's
+
+    @property
+    def establishments(self) -> tuple[str, ...]:
+        return self.sirets or (self.employer.siret,)
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ def portfolio_yaml(dossiers: Iterable[WorldDossier]) -> str:
                     {
                         "code": dossier.code,
                         "name": dossier.name,
-                        "sirets": [dossier.employer.siret],
+                        "sirets": list(dossier.establishments),
                         "platform": dossier.platform,
                     }
                 ],
@@ -122,13 +127,13 @@ def open_accounts(
     dossier_declarants: dict[str, Declarant] | None = None,
 ) -> None:
     """The declarant accounts on the platforms: the bureau's may declare for every dossier."""
-    sirets = frozenset(d.employer.siret for d in dossiers)
+    sirets = frozenset(siret for d in dossiers for siret in d.establishments)
     for platform in {d.platform for d in dossiers}:
         open_account(sandbox, platform, bureau, sirets)
     for dossier in dossiers:
         declarant = (dossier_declarants or {}).get(dossier.code)
         if declarant is not None:
-            open_account(sandbox, dossier.platform, declarant, frozenset({dossier.employer.siret}))
+            open_account(sandbox, dossier.platform, declarant, frozenset(dossier.establishments))
 
 
 def install_bureau(

@@ -503,7 +503,7 @@ def test_a_store_that_cannot_be_opened_is_one_line(monkeypatch: pytest.MonkeyPat
 def test_the_demo_world_saves_each_platform_s_credentials_under_its_own_names() -> None:
     """What the demo and the flow tests install: the bureau at application scope on each
     platform in use, side by side, and a dossier's own credentials under its platform's name."""
-    from coursier.deployments.demo import BAKERY, BUREAU, GARAGE, GARAGE_OWN
+    from coursier.deployments.dsn_month_end import BAKERY, BUREAU, GARAGE, GARAGE_OWN
     from coursier.deployments.sandbox_world import WorldDossier, install_bureau
     from coursier.models.dsn.samples import Employer
 

@@ -1,7 +1,8 @@
 """The demo lives in a world of its own: run twice beside a user's real state (credentials in
 their Prefect home, a store, their variables pointing at both), it leaves every byte of it as
-it was, deposits nothing with the user's credentials, shows a bureau's month as a manager reads
-it, and ends with commands that show its own results.
+it was, deposits nothing with the user's credentials, runs the month-end cycle of every
+procedure in under five minutes, shows it as a manager reads it (the control table, then one
+summary line per procedure), and ends with commands that show its own results.
 
 Both runs are one test: a demo takes most of a minute here (its own Prefect server, its
 migrations), and what one run shows is checked on the second one's world."""
@@ -10,17 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from coursier.deployments.demo import BAKERY, BUREAU, GARAGE, GARAGE_OWN, run_demo
+from coursier.deployments.demo import run_demo
+from coursier.deployments.dsn_month_end import BAKERY, BUREAU, GARAGE, GARAGE_OWN
 from coursier.deployments.encryption_key import VARIABLE, key_in_prefect_database, new_key
 from coursier.deployments.local_prefect import local_prefect_server
+from coursier.deployments.pas_month_end import OWN as ASSOCIATIONS
 from coursier.deployments.sandbox_world import Declarant, install_bureau, open_accounts
 from coursier.models.control import control_rows
 from coursier.models.deposits import ControlState
@@ -34,6 +39,18 @@ from coursier.store.ledger import control_rows as ledger_rows
 USER_BUREAU = Declarant(Employer.from_seed(77012345).siret, "DUPONT", "Alice")
 USER_OWN = Declarant(Employer.from_seed(77054321).siret, "DUPONT", "Bernard")
 BIN = Path(sys.executable).parent
+DEMO_SECONDS = 300  # the issue's "make demo ends in under 5 minutes"
+#: The month-end summary: each procedure's line and its verdict, as the sandbox's faults make it.
+SUMMARY = {
+    "Dépôt DSN": "partiel",  # the garage's file with blocking errors never leaves
+    "Retours DSN": "terminé",
+    "PAS CRM": "partiel",  # one association's transfers cut
+    "PAS CRM — reprise des échecs": "terminé",
+    "Synchronisation RH": "partiel",  # an employee without e-mail in Securex
+    "Import des clients (plan)": "terminé",
+    "Cegid Flow — initialisation": "partiel",  # dossiers missing a prerequisite
+    "Cegid Flow — surveillance": "terminé",  # every dropped change replayed
+}
 
 
 def fingerprint(home: Path) -> dict[str, str]:
@@ -96,7 +113,9 @@ def test_two_demos_leave_the_users_world_untouched(tmp_path, monkeypatch, user_p
     outputs = []
     for _run in range(2):
         console = Console(record=True, width=200)
+        started = time.monotonic()
         assert run_demo(home, console) == 0
+        assert time.monotonic() - started < DEMO_SECONDS
         outputs.append(console.export_text())
 
     assert fingerprint(home) == before
@@ -109,8 +128,8 @@ def test_two_demos_leave_the_users_world_untouched(tmp_path, monkeypatch, user_p
             "SELECT dossier, declarant_siret, credential_name FROM deposits"
             " WHERE idflux IS NOT NULL"
         ).fetchall()
-    assert {dossier for dossier, _, _ in sent} == {"BOUL-01", "GAR-02", "ARCH-03"}
-    assert {siret for _, siret, _ in sent} == {BUREAU.siret, GARAGE_OWN.siret}
+    assert {dossier for dossier, _, _ in sent} == {"BOUL-01", "GAR-02", "ARCH-03", "ASSO-04"}
+    assert {siret for _, siret, _ in sent} == {BUREAU.siret, GARAGE_OWN.siret, ASSOCIATIONS.siret}
     assert ("BOUL-01", BUREAU.siret, "net-entreprises--application") in sent
     assert_the_month_is_shown(world, outputs)
     demo_key = (world / "secrets/prefect-encryption.key").read_text().strip()
@@ -142,8 +161,13 @@ def assert_the_month_is_shown(world: Path, outputs: list[str]) -> None:
     assert list((settings.aer_folder / "GAR-02" / "2026-10").glob("*.pdf"))
     for text in outputs:
         assert "Contrôle des DSN" in text
+        summary = text.split("Fin de mois — synthèse")[1].split("Tout le détail")[0]
+        lines = [line.split("│")[1:3] for line in summary.splitlines() if line.startswith("│ ")]
+        shown = {p.strip(): v.strip() for p, v in lines if p.strip()}
+        assert shown == SUMMARY
+        assert re.search(r"Surveillance du flux : Completed — .* 0 toujours manquant\(s\)", text)
         assert "Traceback" not in text
-        assert "Error" not in text
+        assert not re.search(r"\w+(Error|Exception): ", text)  # no exception printed as such
         for secret in (BUREAU.password.get_secret_value(), GARAGE_OWN.password.get_secret_value()):
             assert secret not in text
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from coursier.deployments.demo import BAKERY, BUREAU, GARAGE, GARAGE_OWN
+from coursier.deployments.dsn_month_end import BAKERY, BUREAU, GARAGE, GARAGE_OWN
 from coursier.models.dsn import writer
 from coursier.models.dsn.records import Record
 from coursier.sandbox.documents import ReturnDelays

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from coursier.deployments import local_prefect
 from coursier.sandbox.server import SandboxServer
 from tests.flows.test_hr_sync import install_world
 from tests.ui.browser import Steps, chromium_page
@@ -18,7 +17,6 @@ from tests.ui.world import HrWorld, prefect_ui
 #: Every wait on the page (a click, a text to appear), generous for a loaded machine; a run
 #: is waited for longer.
 PAGE_TIMEOUT_MS = 60_000
-SERVER_STARTUP_SECONDS = 240
 SERVER_SETTINGS = {
     # Runs start from the UI only: no nightly run scheduled by the server's own clock.
     "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
@@ -31,9 +29,6 @@ def hr_world(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postgres_url_factory: Callable[[], str]
 ) -> Iterator[HrWorld]:
     """The HR sync's deployments served against the sandbox's Securex and Payflip."""
-    # A server with its UI on a fresh database took 85 s to start on a machine loaded by
-    # other test runs: a hair under the 90 s the demo waits for one.
-    monkeypatch.setattr(local_prefect, "STARTUP_SECONDS", SERVER_STARTUP_SECONDS)
     database = postgres_url_factory().replace("postgresql://", "postgresql+asyncpg://", 1)
     settings = {**SERVER_SETTINGS, "PREFECT_SERVER_DATABASE_CONNECTION_URL": database}
     home = tmp_path / "var"  # the COURSIER_HOME that install_world sets
