@@ -30,6 +30,7 @@ class CompanyResult:
     started_at: datetime
     done: list[Done] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    skipped: list[Failure] = field(default_factory=list)  # held by another live run
     error: ActivationError | None = None
 
     @property
@@ -50,10 +51,11 @@ class CompanyResult:
     def message(self) -> str:
         if self.error is not None:
             return str(self.error)
+        held = f", {len(self.skipped)} pris par une autre synchronisation" if self.skipped else ""
         return (
             f"BE{self.vat} : {self.count('created', 'reconciled')} créé(s), "
             f"{self.count('updated')} mis à jour, {self.count('unchanged')} inchangé(s), "
-            f"{len(self.failures)} en échec"
+            f"{len(self.failures)} en échec{held}"
         )
 
 
@@ -94,4 +96,5 @@ def sync_company(run: Run, target: Target) -> CompanyResult:
         active.close()
     result.done += written.done
     result.failures += written.failures
+    result.skipped += written.skipped
     return result

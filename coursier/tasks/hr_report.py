@@ -39,14 +39,15 @@ def outcomes(result: CompanyResult) -> Iterable[OutcomeIn]:
         message = ACTIONS[done.action] + (f" ({fields})" if fields else "")
         details = {"company": result.vat, "employee_number": done.number, "action": done.action}
         yield OutcomeIn(f"{result.key}:{done.number}", "ok", None, message, details)
-    for failed in result.failures:
-        details = {
-            "company": result.vat,
-            "employee_number": failed.employee_number,
-            "todo": failed.action,
-        }
-        key = f"{result.key}:{failed.employee_number}"
-        yield OutcomeIn(key, "failed", failed.code, failed.message, details)
+    for status, items in (("failed", result.failures), ("skipped", result.skipped)):
+        for item in items:
+            details = {
+                "company": result.vat,
+                "employee_number": item.employee_number,
+                "todo": item.action,
+            }
+            key = f"{result.key}:{item.employee_number}"
+            yield OutcomeIn(key, status, item.code, item.message, details)
 
 
 def record_company(run: Run, result: CompanyResult, trigger: str, retry_of: str | None) -> None:

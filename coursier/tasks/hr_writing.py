@@ -47,10 +47,13 @@ class Done:
 class Written:
     done: list[Done] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    skipped: list[Failure] = field(default_factory=list)
+    """Creates another live run holds: it writes them, nobody has to act (``in_progress``)."""
 
     def add(self, other: Written) -> None:
         self.done += other.done
         self.failures += other.failures
+        self.skipped += other.skipped
 
 
 def batches(items: list, size: int = BATCH) -> list[list]:
@@ -69,7 +72,7 @@ def write_creates(run: Run, active: Active, employees: list[Employee]) -> Writte
         claims = claim_creates(
             session, active.vat, list(by_number), run.flow_run_id, live_runs(session, utcnow())
         )
-    written = Written(failures=[_failed(by_number[n], "in_progress") for n in claims.held])
+    written = Written(skipped=[_failed(by_number[n], "in_progress") for n in claims.held])
     send = list(claims.claimed)
     if claims.unsettled:
         found = _reconcile(run, active, [by_number[n] for n in claims.unsettled], written)

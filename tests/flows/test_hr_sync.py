@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from coursier.sandbox.faults import Fault, FaultKind
 from coursier.sandbox.server import SandboxServer
 from coursier.settings import CoursierSettings
 from coursier.store import open_store, outcomes_of
+from coursier.store.claims import renew_lease
 from coursier.store.hr_sync import claim_creates, failures_of, history
 from coursier.store.hr_sync_tables import HrCreateClaim
 from coursier.store.portfolio import import_portfolio
@@ -355,6 +357,30 @@ def test_creates_a_gone_run_left_unsettled_are_looked_up_before_any_resend(world
     assert payflip.received()["created_twice"] == []
 
 
+def test_creates_a_live_run_holds_are_skipped_not_failed(world, sandbox):
+    """Another sync, still running (its lease live), claimed three creates: this run leaves
+    them to it — skipped, saying so, neither sent nor counted as failures — and is complete."""
+    held = ["000001", "000002", "000003"]
+    with open_store(world.effective_database_url()) as store, store.begin() as session:
+        renew_lease(session, "other-run", "hr-sync", timedelta(hours=1))
+        claim_creates(session, BAKERY, held, "other-run", live={"other-run"})
+    state = hr_sync(company=BAKERY, return_state=True)
+    assert state.name == "Completed"
+    assert "3 pris par une autre synchronisation" in state.message
+    found = {o.item_key[-6:]: o for o in stored(world, lambda s: outcomes_of(s, run_id(state)))}
+    assert {n: (found[n].status, found[n].error_code) for n in held} == dict.fromkeys(
+        held, ("skipped", "in_progress")
+    )
+    assert stored(world, lambda s: failures_of(s, run_id(state))) == []
+    assert payflip_received_numbers(sandbox).isdisjoint(held)
+    assert sandbox.state("payflip").received()["creates"] == 22
+
+
+def payflip_received_numbers(sandbox) -> set[str]:
+    company = sandbox.state("payflip").company(payflip_company(sandbox))
+    return {str(e["employeeNumber"]) for e in company.employees.values()}
+
+
 def test_a_create_found_at_the_lookup_is_not_sent_again(world, sandbox):
     payflip = sandbox.state("payflip")
     payflip.faults.set(Fault(route="employee-imports", kind=FaultKind.CUT_RESPONSE))
@@ -410,10 +436,16 @@ def test_two_runs_at_once_create_each_employee_once(world, sandbox):
             if outcome.details.get("action") == "created":
                 created.append(outcome.item_key)
             elif outcome.error_code == "in_progress":
+                assert outcome.status == "skipped"  # the other run writes it: nothing to do
                 waited.append(outcome.item_key)
     assert sorted(created) == sorted(set(created))  # each created by one run only
     assert len(created) == 25
     assert set(waited) <= set(created)  # what one run held, the other left alone
+    # Neither run is partial for what the other one held, nor lists it among its failures.
+    assert [state.name for state in states] == ["Completed", "Completed"]
+    assert not any(
+        stored(world, lambda s, state=state: failures_of(s, run_id(state))) for state in states
+    )
 
 
 def test_every_company_of_the_portfolio_each_on_its_own(world, sandbox):
