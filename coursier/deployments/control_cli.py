@@ -17,6 +17,7 @@ from rich.text import Text
 
 from coursier.deployments.control_detail_cli import print_detail
 from coursier.deployments.dossier_codes import check_dossiers
+from coursier.deployments.dsn_report import shown
 from coursier.deployments.terminal import console
 from coursier.models.control import ControlRow
 from coursier.models.deposits import ControlState
@@ -98,7 +99,7 @@ def print_rows(console: Console, rows: list[ControlRow]) -> None:
         table.add_column(heading, overflow="fold", no_wrap=heading == "Etat")
     for row in rows:
         # File names and messages are the user's and the platform's text: never markup.
-        cells = [Text(str(value)) for value in row.as_table_row().values()]
+        cells = [shown(str(value)) for value in row.as_table_row().values()]
         cells[headings.index("Etat")].stylize(STATE_STYLES[row.state])
         table.add_row(*cells)
     console.print(table)
@@ -106,9 +107,9 @@ def print_rows(console: Console, rows: list[ControlRow]) -> None:
 
 def show_run_end(state: State, dossier: str | None) -> None:
     """Show the control table after a run; exit 0 completed, 1 partial, 2 failed."""
-    shown = console()
-    print_rows(shown, load_rows(dossier=dossier))
-    shown.print(Text(f"\n{state.name} : {state.message or ''}"))
+    terminal = console()
+    print_rows(terminal, load_rows(dossier=dossier))
+    terminal.print(Text.assemble("\n", shown(f"{state.name} : {state.message or ''}")))
     if state.is_failed():
         raise typer.Exit(RUN_EXIT_FAILED)
     raise typer.Exit(RUN_EXIT_PARTIAL if state.name == "Partial" else RUN_EXIT_OK)
@@ -152,8 +153,8 @@ def control(
             json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2)
         )
         return
-    shown = console()
-    print_rows(shown, rows)
+    terminal = console()
+    print_rows(terminal, rows)
     if detail:
         for row in rows:
-            print_detail(shown, row)
+            print_detail(terminal, row)

@@ -7,29 +7,33 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from coursier.deployments.dsn_report import shown
 from coursier.models.control import ControlRow
 from coursier.models.control_advice import next_step
 from coursier.models.control_detail import AnomalyDetail
 
 
 def print_detail(console: Console, row: ControlRow) -> None:
-    """One section per row; every text from a file or a platform printed as text."""
+    """One section per row; every text from a file or a platform printed as text, its control
+    characters escaped (:func:`shown`)."""
     console.print(
         Text.assemble(
             ("\nN° ", "bold"),
-            (f"{row.number} — {row.file}", "bold"),
-            f" ({row.dossier}, {row.nature}, {row.period or 'période ?'}) : {row.state_label}",
+            shown(f"{row.number} — {row.file}", "bold"),
+            shown(
+                f" ({row.dossier}, {row.nature}, {row.period or 'période ?'}) : {row.state_label}"
+            ),
         )
     )
     if row.message:
-        console.print(Text(f"  {row.message}"))
+        console.print(shown(f"  {row.message}"))
     if (step := next_step(row)) is not None:
-        console.print(Text.assemble(("  À faire : ", "bold"), step))
+        console.print(Text.assemble(("  À faire : ", "bold"), shown(step)))
     _print_returns(console, row)
     _print_anomalies(console, row.anomalies)
     for earlier in row.history:
         console.print(
-            Text(
+            shown(
                 f"  Fichier précédent : {earlier.file} — {earlier.state_label} — "
                 f"{earlier.deposited_on or 'non envoyé'} — {len(earlier.anomalies)} anomalie(s)"
                 + (f" — {earlier.message}" if earlier.message else "")
@@ -48,7 +52,7 @@ def _print_returns(console: Console, row: ControlRow) -> None:
         at = received.published_at
         table.add_row(
             *map(
-                Text,
+                shown,
                 (
                     received.nature,
                     received.label,
@@ -71,7 +75,7 @@ def _print_anomalies(console: Console, anomalies: list[AnomalyDetail]) -> None:
     for heading in headings:
         table.add_column(heading, overflow="fold")
     for anomaly in anomalies:
-        cells = [Text(str(value)) for value in anomaly.as_table_row().values()]
+        cells = [shown(str(value)) for value in anomaly.as_table_row().values()]
         cells[headings.index("Gravité")].stylize("red" if anomaly.blocking else "yellow")
         table.add_row(*cells)
     console.print(table)

@@ -180,3 +180,27 @@ def test_look_alikes_put_the_same_code_in_another_case_first():
     assert look_alike("boul-01", ["BOUL-02", "BOUL-01", "GAR-02"]) == ["BOUL-01", "BOUL-02"]
     assert look_alike("XYZ", ["BOUL-01"]) == []
     assert "vérifiez son code" in unknown_message("XYZ", ["BOUL-01"])
+
+
+def test_control_characters_from_the_ledger_never_reach_the_terminal(month):
+    """A file name and a stored self-check message holding an ESC sequence (``ESC[2J`` clears
+    the screen) are shown escaped in the table, the detail and ``returns show``."""
+    line = "Ligne illisible « S21.G00.40.007,'\x1b[2J »"
+    with cli_store() as store, store.begin() as session:
+        file(
+            session,
+            "fin\x1b[2J.dsn",
+            "5",
+            nature="07",
+            state="blocked",
+            anomalies=[{**BLOCKING, "message": line}],
+        )
+    for shown in (
+        control(),
+        control("--detail"),
+        runner.invoke(app, ["dsn", "returns", "show", "fin\x1b[2J.dsn"], terminal_width=200),
+    ):
+        assert shown.exit_code == 0, shown.output
+        assert "\x1b" not in shown.output
+        assert "fin\\x1b[2J.dsn" in shown.output
+    assert "S21.G00.40.007,'\\x1b[2J" in control("--detail").output
