@@ -31,6 +31,17 @@ def test_a_pay_period_after_the_declared_month_is_blocking():
     assert "10/2025" in anomaly.message
 
 
+@pytest.mark.parametrize("field_id", ["S21.G00.51.002", "S21.G00.78.003"])
+def test_a_period_ending_after_the_declared_month_is_blocking(field_id):
+    """DSN-Val's CCH-12: a period that starts in the month but ends after it."""
+    lines = set_value(monthly(1), field_id, "30112026")
+    [anomaly] = check_lines(lines).anomalies
+    assert (anomaly.code, anomaly.field, anomaly.is_blocking) == ("CCH-031", field_id, True)
+    assert anomaly.line == line_of(lines, field_id)
+    assert "30112026" in anomaly.message
+    assert "10/2026" in anomaly.message
+
+
 def test_a_pay_period_before_the_month_is_a_back_pay_not_an_anomaly():
     lines = set_value(monthly(1), "S21.G00.51.001", "01092026")
     assert codes(check_lines(lines)) == []

@@ -2,9 +2,10 @@
 
 Severities follow DSN-Val and the cahier technique's CCH controls:
 
-- a date after the declared month (a pay period, a contract start, an event) is blocking: a DSN
-  declares what happened up to the end of its month, never ahead of it — a file declared for
-  10/2025 holding 2026 pay is caught here;
+- a date after the declared month (a period's start or end, a contract start, an event) is
+  blocking: a DSN declares what happened up to the end of its month, never ahead of it — a file
+  declared for 10/2025 holding 2026 pay is caught here, and so is a pay period running past
+  the month (DSN-Val's CCH-12 on S21.G00.51.002);
 - the payment date (S21.G00.50.001) is blocking outside the month either way: the DSN is due
   for the month a pay is *paid* in, so a pay paid another month belongs to that month's DSN;
 - a pay period starting before the month is no anomaly (a back pay, "rappel de salaire", comes
@@ -46,7 +47,9 @@ ORDERED_FIELDS = {
     block: tuple((f"{block}.{a}", f"{block}.{b}") for a, b in pairs)
     for block, pairs in ORDERED.items()
 }
-PERIOD_STARTS = {block: f"{block}.{start}" for block, (start, _) in PERIODS.items()}
+PERIOD_FIELDS = {
+    block: (f"{block}.{start}", f"{block}.{end}") for block, (start, end) in PERIODS.items()
+}
 #: The blocks that carry a date these checks read; every other block is passed at once.
 DATED_BLOCKS = frozenset({*ORDERED, *PERIODS, *EVENT_DATE_FIELD, "S21.G00.40", "S21.G00.50"})
 
@@ -84,8 +87,8 @@ class DateChecks:
             return
         if block_id == "S21.G00.50":
             self._payment(block)
-        elif block_id in PERIOD_STARTS:
-            self._not_after_month(block, PERIOD_STARTS[block_id])
+        elif block_id in PERIOD_FIELDS:
+            self._period(block, *PERIOD_FIELDS[block_id])
         elif block_id in EVENT_DATE_FIELD:
             self._event(block, EVENT_DATE_FIELD[block_id])
 
@@ -115,10 +118,19 @@ class DateChecks:
             if when < start:
                 self._reversed(block, field_id, start_field, start, start_line)
 
-    def _not_after_month(self, block: Block, field_id: str) -> None:
+    def _period(self, block: Block, start_field: str, end_field: str) -> None:
+        """A period after the month is said once, on its start; else one running past it, on
+        its end."""
+        if not self._not_after_month(block, start_field):
+            self._not_after_month(block, end_field)
+
+    def _not_after_month(self, block: Block, field_id: str) -> bool:
+        """Report ``field_id`` if its date is after the month; whether it was."""
         when = self._date(block, field_id)
-        if when is not None and when > self._month_end:
+        after = when is not None and when > self._month_end
+        if after:
             self._report(rules.EVENT_AFTER_MONTH, block, field_id)
+        return after
 
     def _in_order(self, block: Block, earlier_field: str, later_field: str) -> None:
         earlier, later = self._date(block, earlier_field), self._date(block, later_field)
