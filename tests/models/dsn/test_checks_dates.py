@@ -44,7 +44,54 @@ def test_a_period_ending_after_the_declared_month_is_blocking(field_id):
 
 def test_a_pay_period_before_the_month_is_a_back_pay_not_an_anomaly():
     lines = set_value(monthly(1), "S21.G00.51.001", "01092026")
-    assert codes(check_lines(lines)) == []
+    assert codes(check_lines(set_value(lines, "S21.G00.51.002", "30092026"))) == []
+    shifted = set_value(monthly(1), "S21.G00.51.001", "16092026")  # a pay "décalée"
+    assert codes(check_lines(set_value(shifted, "S21.G00.51.002", "15102026"))) == []
+
+
+@pytest.mark.parametrize("start", ["01012026", "01092026"])
+def test_a_pay_period_of_more_than_a_month_ending_in_it_is_a_notice(start):
+    """01012026 for 01102026 in an October DSN: neither a month's pay nor a back pay, which
+    comes with the period it is for; DSN-Val takes it, so the file stays déposable."""
+    lines = set_value(monthly(1), "S21.G00.51.001", start)  # its end stays 31102026
+    [anomaly] = check_lines(lines).anomalies
+    assert (anomaly.code, anomaly.field, anomaly.is_blocking) == (
+        "CCH-035",
+        "S21.G00.51.001",
+        False,
+    )
+    assert anomaly.line == line_of(lines, "S21.G00.51.001")
+    assert start in anomaly.message
+    assert "31102026" in anomaly.message
+
+
+def test_a_pay_period_starting_in_the_month_before_its_contract_is_blocking():
+    """DSN-Val's CCH-11 on S21.G00.51.001: no earlier than two days before the start of the
+    contract it is paid under (S21.G00.51.010), for a period starting in the month."""
+    lines = set_value(monthly(1), "S21.G00.40.001", "15102026")  # the pay starts 01/10
+    anomaly, other = check_lines(lines).anomalies  # the gross pay's period and the base's
+    assert (anomaly.code, anomaly.field, anomaly.is_blocking) == ("CCH-036", "S21.G00.51.001", True)
+    assert (anomaly.line, other.line) == (
+        line_of(lines, "S21.G00.51.001"),
+        line_of(lines, "S21.G00.51.001", 1),
+    )
+    assert "15102026" in anomaly.message
+    assert str(line_of(lines, "S21.G00.40.001")) in anomaly.message
+    two_days_before = set_value(lines, "S21.G00.40.001", "03102026")
+    assert codes(check_lines(two_days_before)) == []
+
+
+def test_a_pay_period_is_held_against_its_own_contract_only():
+    """The second employee's contract starts in the month; the first one's pay is not his."""
+    lines = set_value(monthly(2), "S21.G00.40.001", "15102026", occurrence=1)
+    found = check_lines(lines).anomalies
+    assert [(a.code, a.line) for a in found] == [
+        ("CCH-036", line_of(lines, "S21.G00.51.001", 2)),
+        ("CCH-036", line_of(lines, "S21.G00.51.001", 3)),
+    ]
+    unpaid = set_value(lines, "S21.G00.51.013", "0.00", occurrence=2)
+    unpaid = set_value(unpaid, "S21.G00.51.013", "0.00", occurrence=3)
+    assert codes(check_lines(unpaid)) == []  # the rule holds for a pay, not for none
 
 
 def test_a_period_ending_before_it_starts_is_blocking():

@@ -276,6 +276,16 @@ DATES_REVERSED = Rule(
     B,
     "La date {value} de la rubrique {field} ({label}) précède la date {other} de la rubrique {other_field} ({other_label}, ligne {other_line}). Corrigez l'une ou l'autre.",
 )
+LONG_PAY_PERIOD = Rule(
+    "CCH-035",
+    NB,
+    "La période de paie du {value} au {end} (rubriques {field} et S21.G00.51.002) dure plus d'un mois : une paie couvre un mois au plus, un rappel se déclare avec la période qu'il concerne. Vérifiez la date de début.",
+)
+PAY_BEFORE_CONTRACT = Rule(
+    "CCH-036",
+    B,
+    "La période de paie commence le {value} ({field}), plus de deux jours avant le début du contrat {contract} le {start} (S21.G00.40.001, ligne {start_line}). Corrigez la date de début de la période ou du contrat.",
+)
 WRONG_GROUP_DSN_COUNT = Rule(
     "CCH-012",
     B,
