@@ -11,6 +11,7 @@ the client-import deployment in the Prefect UI).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from coursier.connectors import credentials
 from coursier.connectors.accounton.block import AccountonCredentials
@@ -21,6 +22,7 @@ from coursier.flows.client_import import client_import
 from coursier.models.clients_plan_file import read_plan
 from coursier.models.portfolio import load_portfolio
 from coursier.sandbox.faults import Fault, FaultKind
+from coursier.sandbox.server import SandboxServer
 from coursier.store import open_store
 from coursier.store.portfolio import import_portfolio
 
@@ -43,22 +45,7 @@ directories:
 def run(cycle: Cycle) -> list[StepResult]:
     with open_store(cycle.settings.effective_database_url()) as store, store.begin() as session:
         import_portfolio(session, load_portfolio(PORTFOLIO, "portefeuille-clients.yaml", "yaml"))
-    sandbox = cycle.sandbox
-    pulse, admin_is, accounton = (sandbox.state(p) for p in ("adminpulse", "admin-is", "accounton"))
-    credentials.save(
-        AdminPulseCredentials(base_url=sandbox.url("adminpulse"), token=pulse.token), "adminpulse"
-    )
-    credentials.save(
-        AdminIsCredentials(base_url=sandbox.url("admin-is"), api_key=admin_is.api_key), "admin-is"
-    )
-    credentials.save(
-        AccountonCredentials(
-            base_url=sandbox.url("accounton"),
-            client_id=accounton.client_id,
-            client_secret=accounton.client_secret,
-        ),
-        "accounton",
-    )
+    pulse, accounton = save_credentials(cycle.sandbox)
     pulse.faults.set(
         Fault(route="relations", kind=FaultKind.STATUS, status=429, retry_after=0, count=1)
     )
@@ -76,6 +63,27 @@ def run(cycle: Cycle) -> list[StepResult]:
     if not state.is_completed():
         return [result_of_runs("Import des clients (plan)", [state])]
     return [_plan_result(path, state)]
+
+
+def save_credentials(sandbox: SandboxServer) -> tuple[Any, Any]:
+    """The firm's credentials of the three platforms, for the whole application; the
+    AdminPulse and Accounton sandboxes' states."""
+    pulse, admin_is, accounton = (sandbox.state(p) for p in ("adminpulse", "admin-is", "accounton"))
+    credentials.save(
+        AdminPulseCredentials(base_url=sandbox.url("adminpulse"), token=pulse.token), "adminpulse"
+    )
+    credentials.save(
+        AdminIsCredentials(base_url=sandbox.url("admin-is"), api_key=admin_is.api_key), "admin-is"
+    )
+    credentials.save(
+        AccountonCredentials(
+            base_url=sandbox.url("accounton"),
+            client_id=accounton.client_id,
+            client_secret=accounton.client_secret,
+        ),
+        "accounton",
+    )
+    return pulse, accounton
 
 
 def _plan_result(path: Path, state) -> StepResult:

@@ -8,6 +8,8 @@ Securex — he fails alone, named with what to fix, and the run is partial.
 
 from __future__ import annotations
 
+from typing import Any
+
 from coursier.connectors.credentials import save
 from coursier.connectors.payflip.block import PayflipCredentials
 from coursier.connectors.securex.block import SecurexCredentials
@@ -15,6 +17,7 @@ from coursier.deployments.month_end import Cycle, StepResult, result_of_runs
 from coursier.flows.hr_sync import hr_sync
 from coursier.models.portfolio import load_portfolio
 from coursier.sandbox.faults import Fault, FaultKind
+from coursier.sandbox.server import SandboxServer
 from coursier.store import open_store
 from coursier.store.portfolio import import_portfolio
 
@@ -42,23 +45,26 @@ directories:
 """
 
 
-def run(cycle: Cycle) -> list[StepResult]:
-    with open_store(cycle.settings.effective_database_url()) as store, store.begin() as session:
-        import_portfolio(session, load_portfolio(PORTFOLIO, "portefeuille-rh.yaml", "yaml"))
-    securex, payflip = (cycle.sandbox.state(name) for name in ("securex", "payflip"))
+def save_credentials(sandbox: SandboxServer) -> tuple[Any, Any]:
+    """Securex's and Payflip's credentials for the whole application; their sandboxes' states."""
+    securex, payflip = (sandbox.state(name) for name in ("securex", "payflip"))
     save(
         SecurexCredentials(
             client_id=securex.client.client_id,
             client_secret=securex.client.client_secret,
             subscription_key=securex.client.subscription_key,
-            base_url=cycle.sandbox.url("securex"),
+            base_url=sandbox.url("securex"),
         ),
         "securex",
     )
-    save(
-        PayflipCredentials(api_key=payflip.api_key, base_url=cycle.sandbox.url("payflip")),
-        "payflip",
-    )
+    save(PayflipCredentials(api_key=payflip.api_key, base_url=sandbox.url("payflip")), "payflip")
+    return securex, payflip
+
+
+def run(cycle: Cycle) -> list[StepResult]:
+    with open_store(cycle.settings.effective_database_url()) as store, store.begin() as session:
+        import_portfolio(session, load_portfolio(PORTFOLIO, "portefeuille-rh.yaml", "yaml"))
+    securex, payflip = save_credentials(cycle.sandbox)
     cycle.say("Entreprises : Boulangerie Peeters et Garage Maes, synchronisées vers Payflip")
     securex.employee(GARAGE, WITHOUT_EMAIL)["email"] = None
     payflip.faults.set(

@@ -20,10 +20,7 @@ from prefect.flow_runs import resume_flow_run
 from prefect.input import keyset_from_paused_state
 from prefect.input.actions import read_flow_run_input
 
-from coursier.connectors import credentials
-from coursier.connectors.accounton.block import AccountonCredentials
-from coursier.connectors.admin_is.block import AdminIsCredentials
-from coursier.connectors.adminpulse.block import AdminPulseCredentials
+from coursier.deployments.clients_month_end import save_credentials
 from coursier.flows.client_import import client_import, client_import_apply
 from coursier.models.clients_plan_file import read_plan, write_plan
 from coursier.models.portfolio import load_portfolio
@@ -64,21 +61,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox, prefect_api)
     settings = CoursierSettings()
     with open_store(settings.effective_database_url()) as store, store.begin() as session:
         import_portfolio(session, load_portfolio(PORTFOLIO, "portefeuille.yaml", "yaml"))
-    pulse, admin_is, accounton = (sandbox.state(p) for p in ("adminpulse", "admin-is", "accounton"))
-    credentials.save(
-        AdminPulseCredentials(base_url=sandbox.url("adminpulse"), token=pulse.token), "adminpulse"
-    )
-    credentials.save(
-        AdminIsCredentials(base_url=sandbox.url("admin-is"), api_key=admin_is.api_key), "admin-is"
-    )
-    credentials.save(
-        AccountonCredentials(
-            base_url=sandbox.url("accounton"),
-            client_id=accounton.client_id,
-            client_secret=accounton.client_secret,
-        ),
-        "accounton",
-    )
+    save_credentials(sandbox)
     return settings
 
 

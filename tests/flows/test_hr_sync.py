@@ -22,9 +22,10 @@ from prefect.client.schemas.filters import (
 )
 from sqlalchemy import select
 
-from coursier.connectors.credentials import list_saved, save
+from coursier.connectors.credentials import list_saved
 from coursier.connectors.payflip.block import PayflipCredentials
 from coursier.connectors.securex.block import SecurexCredentials
+from coursier.deployments.hr_month_end import save_credentials
 from coursier.flows.hr_sync import hr_sync
 from coursier.models.portfolio import load_portfolio
 from coursier.sandbox.faults import Fault, FaultKind
@@ -94,18 +95,7 @@ def install_world(tmp_path: Path, monkeypatch, sandbox) -> CoursierSettings:
     settings = CoursierSettings()
     with open_store(settings.effective_database_url()) as store, store.begin() as session:
         import_portfolio(session, load_portfolio(PORTFOLIO, "hr.yaml", "yaml"))
-    securex = sandbox.state("securex").client
-    save(
-        SecurexCredentials(
-            client_id=securex.client_id,
-            client_secret=securex.client_secret,
-            subscription_key=securex.subscription_key,
-            base_url=sandbox.url("securex"),
-        ),
-        "securex",
-    )
-    payflip = sandbox.state("payflip")
-    save(PayflipCredentials(api_key=payflip.api_key, base_url=sandbox.url("payflip")), "payflip")
+    _, payflip = save_credentials(sandbox)
     payflip.add_company("BE0477.472.701", "Sans Securex")
     return settings
 
