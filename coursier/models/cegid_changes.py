@@ -15,18 +15,23 @@ covers the missing changes with as few windows per entity as that allows.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 ENTRY = "EcritureComptable"
 MAX_REPLAY_DAYS = 20
+_EDIT_DELETED, _EDIT_INSERTED = f"{ENTRY}Deleted", f"{ENTRY}Inserted"
+
+#: A line of the daily report, as compared: (entity, id, timestamp, operation).
+Line = tuple[str, str, str, str]
+#: A message Flow received: (entity, id, timestamp, event, update flag).
+Message = tuple[str, str, str, str, bool]
 
 
 @dataclass(frozen=True)
 class Change:
-    """One line of the daily report."""
+    """One line of the daily report, its timestamp parsed."""
 
     entity: str
     id: str
@@ -34,13 +39,9 @@ class Change:
     operation: str
 
     @classmethod
-    def of(cls, line: Mapping[str, Any]) -> Change:
-        return cls(
-            str(line["entity"]),
-            str(line["id"]),
-            datetime.fromisoformat(line["timestamp"]),
-            str(line["operation"]),
-        )
+    def of(cls, line: Line) -> Change:
+        entity, id_, timestamp, operation = line
+        return cls(entity, id_, datetime.fromisoformat(timestamp), operation)
 
 
 @dataclass
@@ -51,46 +52,54 @@ class Comparison:
     received: int = 0
     messages: int = 0
     edits: int = 0
-    missing: list[Change] = field(default_factory=list)
+    missing_lines: list[Line] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[Change]:
+        return [Change.of(line) for line in self.missing_lines]
 
     @property
     def missing_by_entity(self) -> Counter[str]:
-        return Counter(c.entity for c in self.missing)
+        return Counter(line[0] for line in self.missing_lines)
 
 
-def compare(
-    report: Iterable[Mapping[str, Any]], messages: Iterable[Mapping[str, Any]]
-) -> Comparison:
+def _unarrived(lines: Iterable[Line], got: set[Message]) -> list[Line]:
+    """The lines some message of which is not in ``got``: an edit's delete (flagged) or insert,
+    the one ``<Entity><Operation>`` message of any other change (one loop: thousands a day)."""
+    missing = []
+    for line in lines:
+        entity, id_, timestamp, operation = line
+        if entity == ENTRY and operation == "Updated":
+            delete = (entity, id_, timestamp, _EDIT_DELETED, True)
+            insert = (entity, id_, timestamp, _EDIT_INSERTED, False)
+            arrived = delete in got and insert in got
+        else:
+            arrived = (entity, id_, timestamp, entity + operation, False) in got
+        if not arrived:
+            missing.append(line)
+    return missing
+
+
+def compare(report: Collection[Line], messages: Collection[Message]) -> Comparison:
     """Which changes of the report Flow received (every one of their messages).
 
     Lines and messages are matched on (entity, id, timestamp) as Loop writes them: the sink
     and the report give a change the same timestamp; only the missing ones are parsed further
     (their timestamps, for the replay windows)."""
-    received = [
-        (m["entity"], m["id"], m["timestamp"], m["event"], bool(m.get("update", False)))
-        for m in messages
-    ]
-    got = set(received)
-    result = Comparison(messages=len(received))
-    deleted, inserted = f"{ENTRY}Deleted", f"{ENTRY}Inserted"
-    for line in report:
-        result.expected += 1
-        entity, operation, key = line["entity"], line["operation"], (line["id"], line["timestamp"])
-        if entity == ENTRY and operation == "Updated":
-            result.edits += 1
-            arrived = (entity, *key, deleted, True) in got and (
-                entity,
-                *key,
-                inserted,
-                False,
-            ) in got
-        else:
-            arrived = (entity, *key, entity + operation, False) in got
-        if arrived:
-            result.received += 1
-        else:
-            result.missing.append(Change.of(line))
-    return result
+    missing = _unarrived(report, set(messages))
+    return Comparison(
+        expected=len(report),
+        received=len(report) - len(missing),
+        messages=len(messages),
+        edits=sum(entity == ENTRY and operation == "Updated" for entity, _, _, operation in report),
+        missing_lines=missing,
+    )
+
+
+def still_missing(before: Comparison, messages: Iterable[Message]) -> list[Line]:
+    """The changes ``before`` found missing that ``messages`` still lack (after a replay: Flow
+    keeps what it received, so only those need looking at again)."""
+    return _unarrived(before.missing_lines, set(messages))
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,13 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from coursier.connectors.cegid_loop.client import CegidLoopClient
 from coursier.connectors.errors import ConnectorError
-from coursier.models.cegid_changes import Comparison, compare, replays
+from coursier.models.cegid_changes import Comparison, compare, replays, still_missing
 from coursier.runkit import Progress, Run, artifact_key
 from coursier.store import OutcomeIn
 from coursier.store.cegid import recent_watch_days, record_watch_days
@@ -108,14 +107,15 @@ def watch_dossier(account: LoopAccount, code: str, days: list[date]) -> WatchRes
     """Compare, replay what is missing, compare again; never raises for a reason of its own."""
     loop, result = account.client, WatchResult(code)
     try:
-        reports = {day: loop.daily_report(code, day) for day in days}
-        compared = {day: compare(reports[day], loop.flow_messages(code, day)) for day in days}
+        compared = {
+            day: compare(loop.daily_report(code, day), loop.flow_messages(code, day))
+            for day in days
+        }
         missing = [c for comparison in compared.values() for c in comparison.missing]
         for window in replays(missing):
             result.replayed += loop.partial_init(code, window.entity, window.start, window.end)
             result.replays += 1
         for day, comparison in compared.items():
-            after = _again(loop, code, day, reports[day], comparison)
             result.days.append(
                 DayWatch(
                     day,
@@ -123,8 +123,8 @@ def watch_dossier(account: LoopAccount, code: str, days: list[date]) -> WatchRes
                     comparison.received,
                     comparison.messages,
                     comparison.edits,
-                    len(comparison.missing),
-                    len(after.missing),
+                    len(comparison.missing_lines),
+                    _still_missing(loop, code, day, comparison),
                     comparison.missing_by_entity,
                 )
             )
@@ -133,19 +133,12 @@ def watch_dossier(account: LoopAccount, code: str, days: list[date]) -> WatchRes
     return result
 
 
-def _again(
-    loop: CegidLoopClient,
-    code: str,
-    day: date,
-    report: list[dict[str, Any]],
-    before: Comparison,
-) -> Comparison:
-    """The day compared again after the replays, on the entities that missed changes only."""
-    if not before.missing:
-        return before
-    entities = set(before.missing_by_entity)
-    lines = [line for line in report if line["entity"] in entities]
-    return compare(lines, loop.flow_messages(code, day, entities))
+def _still_missing(loop: CegidLoopClient, code: str, day: date, before: Comparison) -> int:
+    """How many of the day's missing changes Flow still lacks after the replays, read again
+    for the entities that missed changes only."""
+    if not before.missing_lines:
+        return 0
+    return len(still_missing(before, loop.flow_messages(code, day, before.missing_by_entity)))
 
 
 def flag_repeats(run: Run, results: list[WatchResult], settings: CegidSettings) -> None:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from coursier.connectors.cegid_loop import CegidLoopCredentials
 from coursier.connectors.cegid_loop.client import CegidLoopClient, Paging
 from coursier.connectors.cegid_loop.errors import AlreadyDone, LoopAccessRefused, LoopNotFound
+from coursier.connectors.cegid_loop.feed import lines_of, messages_of
 from coursier.connectors.errors import PayloadError, TransportError
 from coursier.connectors.http import RetryPolicy
 from coursier.sandbox.cegid_loop_seed import (
@@ -64,6 +65,43 @@ def test_resources_are_read_page_by_page(server, loop):
 def test_a_page_without_items_or_total_is_a_payload_error():
     with pytest.raises(PayloadError):
         Paging().advance({"value": []})
+
+
+STAMP = "2026-12-02T08:00:00+00:00"
+
+
+def test_the_feed_is_read_into_tuples_an_absent_update_flag_false():
+    line = {"entity": "Compte", "id": "a1", "timestamp": STAMP, "operation": "Updated"}
+    assert lines_of([line]) == [("Compte", "a1", STAMP, "Updated")]
+    plain = {"entity": "Compte", "id": "a1", "timestamp": STAMP, "event": "CompteUpdated"}
+    edit = plain | {"event": "EcritureComptableDeleted", "update": True}
+    assert messages_of([plain, edit]) == [
+        ("Compte", "a1", STAMP, "CompteUpdated", False),
+        ("Compte", "a1", STAMP, "EcritureComptableDeleted", True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("read", "item", "said"),
+    [
+        (lines_of, {"entity": "Compte", "id": "a1", "timestamp": STAMP}, "'operation'"),
+        (messages_of, {"entity": "Compte", "id": "a1", "event": "CompteUpdated"}, "'timestamp'"),
+        (lines_of, ["Compte", "a1"], "pas un objet"),
+        (messages_of, "Compte", "pas un objet"),
+    ],
+)
+def test_a_feed_item_lacking_a_field_is_a_payload_error_naming_it(read, item, said):
+    with pytest.raises(PayloadError, match=said):
+        read([item])
+
+
+def test_a_body_that_is_not_json_is_a_payload_error():
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=b"{items: ["))
+    client = CegidLoopClient(
+        "http://loop.test", subscription_key="a", api_key="b", api_secret="c", transport=transport
+    )
+    with client, pytest.raises(PayloadError, match="JSON illisible"):
+        client.daily_report("X", date(2026, 12, 2))
 
 
 @pytest.mark.parametrize(
@@ -120,7 +158,7 @@ def test_the_change_feed_and_what_flow_received(server, loop):
         report = client.daily_report("CF-PRET-01", day)
         received = client.flow_messages("CF-PRET-01", day)
     assert len(report) == 3000
-    edits = sum(r["entity"] == "EcritureComptable" and r["operation"] == "Updated" for r in report)
+    edits = sum(entity == "EcritureComptable" and op == "Updated" for entity, _, _, op in report)
     assert len(received) == 3000 + edits - dropped
     assert dropped > 0
 

@@ -125,17 +125,11 @@ T0 = datetime(2026, 12, 2, 8, tzinfo=UTC)
 
 
 def line(entity, id_, operation, at=T0):
-    return {"entity": entity, "id": id_, "timestamp": at.isoformat(), "operation": operation}
+    return (entity, id_, at.isoformat(), operation)
 
 
 def message(entity, id_, event, update=False, at=T0):
-    return {
-        "entity": entity,
-        "id": id_,
-        "timestamp": at.isoformat(),
-        "event": event,
-        "update": update,
-    }
+    return (entity, id_, at.isoformat(), event, update)
 
 
 def test_an_edited_entry_is_one_change_received_as_a_delete_then_an_insert():

@@ -18,14 +18,18 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import chain
 from typing import Any, Self
 
 import httpx
+import orjson
 
 from coursier.connectors.cegid_loop.block import CegidLoopCredentials
 from coursier.connectors.cegid_loop.errors import BY_STATUS
+from coursier.connectors.cegid_loop.feed import lines_of, messages_of
 from coursier.connectors.errors import PayloadError, RateLimited, ResponseError, TransportError
 from coursier.connectors.http import RetryPolicy, asked_delay, excerpt, transport_error, utcnow
+from coursier.models.cegid_changes import Line, Message
 
 FLOW_APPLICATION = "Cegid Flow"
 FLOW_SERVICE = "cegid-flow"
@@ -135,9 +139,10 @@ class CegidLoopClient:
 
     @staticmethod
     def _json(response: httpx.Response) -> Any:
+        """The body decoded (orjson: a page of the change feed is thousands of objects)."""
         try:
-            return response.json()
-        except ValueError as exc:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
             raise PayloadError.unreadable("JSON illisible") from exc
 
     def get(self, path: str, **params: Any) -> Any:
@@ -151,15 +156,18 @@ class CegidLoopClient:
         """A POST or PUT, sent once: a :class:`TransportError` means "outcome unknown"."""
         return self._json(self._exchange(method, path, json=body))
 
-    def items(self, path: str, page: int = PAGE, **params: Any) -> Iterator[dict[str, Any]]:
-        """Every item of a paged resource."""
+    def pages(self, path: str, page: int = PAGE, **params: Any) -> Iterator[list[dict[str, Any]]]:
+        """The items of a paged resource, page after page."""
         paging = Paging(take=page)
         while not paging.done:
-            body = self.get(path, skip=paging.skip, take=paging.take, **params)
-            items = paging.advance(body)
-            yield from items
+            items = paging.advance(self.get(path, skip=paging.skip, take=paging.take, **params))
             if not items:
                 return
+            yield items
+
+    def items(self, path: str, page: int = PAGE, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every item of a paged resource."""
+        return chain.from_iterable(self.pages(path, page, **params))
 
     def total(self, path: str, **params: Any) -> int:
         """How many items a paged resource holds (one page of one item read)."""
@@ -225,8 +233,10 @@ class CegidLoopClient:
 
     # The change feed, and Flow's side -------------------------------------------------------
 
-    def daily_report(self, code: str, day: date) -> list[dict[str, Any]]:
-        return list(self.items(f"/dossiers/{code}/sink/rapport-quotidien/{day}", page=FEED_PAGE))
+    def daily_report(self, code: str, day: date) -> list[Line]:
+        return lines_of(
+            self.items(f"/dossiers/{code}/sink/rapport-quotidien/{day}", page=FEED_PAGE)
+        )
 
     def partial_init(self, code: str, entity: str, start: datetime, end: datetime) -> int:
         """Replay ``entity``'s changes between ``start`` and ``end`` (at most 20 days).
@@ -249,10 +259,9 @@ class CegidLoopClient:
         """The bank statements Flow shows for the dossier that day (assumed route)."""
         return self.get(f"/flow/dossiers/{code}/releves/{day}")
 
-    def flow_messages(
-        self, code: str, day: date, entities: Iterable[str] = ()
-    ) -> list[dict[str, Any]]:
+    def flow_messages(self, code: str, day: date, entities: Iterable[str] = ()) -> list[Message]:
         """The messages Flow received for a day of the dossier's changes, of ``entities`` only
         when given (assumed route)."""
         only = {"entites": ",".join(sorted(entities))} if entities else {}
-        return list(self.items(f"/flow/dossiers/{code}/messages/{day}", page=FEED_PAGE, **only))
+        path = f"/flow/dossiers/{code}/messages/{day}"
+        return messages_of(self.items(path, page=FEED_PAGE, **only))
