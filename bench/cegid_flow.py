@@ -97,19 +97,24 @@ def emit(base_url: str, codes: list[str], per_dossier: int, drop_rate: float) ->
     return dropped
 
 
-def timed(run, concurrency: int, **parameters):
-    """A flow run at ``concurrency``: its time and its outcomes' counts."""
+def timed(run, concurrency: int, sandbox: SandboxProcess, **parameters):
+    """A flow run at ``concurrency``: its time, its outcomes' counts, and the CPU seconds this
+    process and the sandbox's used meanwhile (the 2 cores are shared: CPU bounds the flows)."""
     from coursier.settings import CoursierSettings
     from coursier.store import open_store, outcomes_of
 
     os.environ["COURSIER_CEGID_CONCURRENCY"] = str(concurrency)
+    box, cpu = sandbox.stats(), time.process_time()
     started = time.perf_counter()
     state = run(return_state=True, **parameters)
     elapsed = time.perf_counter() - started
+    used = (
+        f"CPU {time.process_time() - cpu:.1f} s here, {(sandbox.stats() - box).cpu:.1f} s sandbox"
+    )
     with open_store(CoursierSettings().effective_database_url()) as store, store.read() as s:
         outcomes = outcomes_of(s, str(state.state_details.flow_run_id))
         found = [(o.status, dict(o.details)) for o in outcomes]
-    return elapsed, state, found
+    return elapsed, state, found, used
 
 
 def main() -> None:
@@ -142,16 +147,20 @@ def main() -> None:
                 f"{args.latency_ms} ms a request; flows at concurrency {args.concurrency}"
             )
 
-            base_init, state, found = timed(cegid_flow_init, 1, dossiers=baseline_codes)
-            ready = sum(status == "ok" for status, _ in found)
-            print(
-                f"baseline init (one dossier at a time): {base_init:.1f} s, {ready} ready, "
-                f"{args.dossiers / base_init:.2f} dossiers/s"
+            base_init, state, found, used = timed(
+                cegid_flow_init, 1, sandbox, dossiers=baseline_codes
             )
-            flow_init, state, found = timed(cegid_flow_init, args.concurrency, dossiers=flow_codes)
             ready = sum(status == "ok" for status, _ in found)
             print(
-                f"flow init: {flow_init:.1f} s, {state.name}, {ready} ready, "
+                f"baseline init (one dossier at a time): {base_init:.1f} s ({used}), "
+                f"{ready} ready, {args.dossiers / base_init:.2f} dossiers/s"
+            )
+            flow_init, state, found, used = timed(
+                cegid_flow_init, args.concurrency, sandbox, dossiers=flow_codes
+            )
+            ready = sum(status == "ok" for status, _ in found)
+            print(
+                f"flow init: {flow_init:.1f} s ({used}), {state.name}, {ready} ready, "
                 f"{args.dossiers / flow_init:.2f} dossiers/s"
             )
 
@@ -165,20 +174,22 @@ def main() -> None:
                 f"{time.perf_counter() - started:.1f} s, {dropped} messages dropped in all"
             )
 
-            base_watch, _, found = timed(cegid_flow_watch, 1, day=DAY, dossiers=baseline_codes)
+            base_watch, _, found, used = timed(
+                cegid_flow_watch, 1, sandbox, day=DAY, dossiers=baseline_codes
+            )
             base_missing = sum(d["missing"] for _, d in found)
             print(
-                f"baseline watch: {base_watch:.1f} s, {base_missing} missing found, "
+                f"baseline watch: {base_watch:.1f} s ({used}), {base_missing} missing found, "
                 f"{events / base_watch:,.0f} events/s"
             )
-            flow_watch, state, found = timed(
-                cegid_flow_watch, args.concurrency, day=DAY, dossiers=flow_codes
+            flow_watch, state, found, used = timed(
+                cegid_flow_watch, args.concurrency, sandbox, day=DAY, dossiers=flow_codes
             )
             missing = sum(d["missing"] for _, d in found)
             still = sum(d["still_missing"] for _, d in found)
             lost = _lost_changes(base_url, flow_codes)
             print(
-                f"flow watch: {flow_watch:.1f} s, {state.name}, {missing} missing found "
+                f"flow watch: {flow_watch:.1f} s ({used}), {state.name}, {missing} missing found "
                 f"(sandbox: {lost} changes lost), {still} still missing after replay, "
                 f"{events / flow_watch:,.0f} events/s"
             )

@@ -18,10 +18,14 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
+
+import orjson
 
 from coursier.sandbox.cegid_loop_seed import (
     FIRM_API_KEY,
@@ -54,6 +58,14 @@ SEND_ACTIONS = (
 CUT_MODES = ("cut_after", "fail_after", "fail_before")
 
 
+@cache
+def _events(entity: str, operation: str) -> tuple[tuple[str, bool], ...]:
+    """The (event, update flag) of each message the sink sends for such a change."""
+    if entity == ENTRY and operation == "Updated":
+        return ((f"{ENTRY}Deleted", True), (f"{ENTRY}Inserted", False))
+    return ((f"{entity}{operation}", False),)
+
+
 @dataclass(frozen=True)
 class Change:
     """One line of a daily report: what changed, when."""
@@ -62,25 +74,36 @@ class Change:
     id: str
     at: datetime
     operation: str  # Inserted, Updated, Deleted
+    #: ``at`` as Loop writes it, once: the report and every replay of the change show it.
+    stamp: str = field(init=False, repr=False, compare=False)
+    #: Each of its messages' (event, update flag).
+    events: tuple[tuple[str, bool], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stamp", self.at.isoformat())
+        object.__setattr__(self, "events", _events(self.entity, self.operation))
 
     def line(self) -> dict[str, str]:
         """Its line of the daily report."""
         return {
             "entity": self.entity,
             "id": self.id,
-            "timestamp": self.at.isoformat(),
+            "timestamp": self.stamp,
             "operation": self.operation,
         }
 
     def messages(self) -> list[dict[str, Any]]:
         """What the sink sends Flow for it: an edited entry is a delete then an insert."""
-        base = {"entity": self.entity, "id": self.id, "timestamp": self.at.isoformat()}
-        if self.entity == ENTRY and self.operation == "Updated":
-            return [
-                base | {"event": f"{ENTRY}Deleted", "update": True},
-                base | {"event": f"{ENTRY}Inserted", "update": False},
-            ]
-        return [base | {"event": f"{self.entity}{self.operation}", "update": False}]
+        return [self.message(event, update) for event, update in self.events]
+
+    def message(self, event: str, update: bool) -> dict[str, Any]:
+        return {
+            "entity": self.entity,
+            "id": self.id,
+            "timestamp": self.stamp,
+            "event": event,
+            "update": update,
+        }
 
 
 @dataclass
@@ -116,6 +139,15 @@ class FlowDossier:
         self.keys.add(key)
         self.messages[day].append(message)
         return True
+
+    def replay(self, changes: Iterable[Change], day: date) -> None:
+        """Changes sent again: their messages Flow lacks received (the others not even built:
+        a replay resends thousands of changes Flow has)."""
+        keys = self.keys
+        for change in changes:
+            for event, update in change.events:
+                if (change.entity, change.id, change.stamp, event) not in keys:
+                    self.receive(change.message(event, update), day)
 
 
 class Cuts:
@@ -182,7 +214,12 @@ class CegidLoopState:
             self.dropping_replays: set[str] = set()
             #: dossier → (shift of the new balances, movements lost) in Flow's statements
             self.statement_faults: dict[str, tuple[Decimal, int]] = {}
-            self._lines: dict[tuple[str, date], list[dict[str, str]]] = {}
+            #: (dossier, day) → the daily report's lines, each written once in JSON
+            self._lines: dict[tuple[str, date], list[bytes]] = defaultdict(list)
+            #: dossier → day → entity → its changes, for ``partialInit``
+            self._by_entity: dict[str, dict[date, dict[str, list[Change]]]] = defaultdict(
+                lambda: defaultdict(lambda: defaultdict(list))
+            )
             self.dropped: dict[str, list[tuple[date, dict[str, Any]]]] = defaultdict(list)
             self._rng = random.Random(f"cegid:{self.seed}")  # noqa: S311 - reproducible drops
             self.faults.clear()
@@ -282,6 +319,7 @@ class CegidLoopState:
         dropped = 0
         with self.lock:
             feed, flow, rng = self.changes[code][day], self.flow[code], self._rng
+            lines, by_entity = self._lines[(code, day)], self._by_entity[code][day]
             first = len(feed)
             for n in range(first, first + count):
                 entity = ENTRY if rng.random() < 0.7 else rng.choice(ENTITIES)
@@ -292,6 +330,8 @@ class CegidLoopState:
                 at = start + timedelta(seconds=(n * 86399) // max(first + count, 1))
                 change = Change(entity, stable_id(code, day, entity, n), at, operation)
                 feed.append(change)
+                lines.append(orjson.dumps(change.line()))
+                by_entity[entity].append(change)
                 for message in change.messages():
                     if drop_rate and rng.random() < drop_rate:
                         dropped += 1
@@ -308,15 +348,11 @@ class CegidLoopState:
             changes = {(m["entity"], m["id"], m["timestamp"]) for m in lost}
         return len(changes), len(lost)
 
-    def report_lines(self, code: str, day: date) -> list[dict[str, str]]:
-        """The daily report's lines, written once per (dossier, day) as long as it is unchanged
-        (the benchmark's million changes would be written again at each read)."""
+    def report_lines(self, code: str, day: date) -> list[bytes]:
+        """The daily report's lines in JSON, as Loop wrote them when the changes happened (the
+        benchmark's million changes are not written again at each read)."""
         with self.lock:
-            feed = self.changes.get(code, {}).get(day, [])
-            cached = self._lines.get((code, day))
-            if cached is None or len(cached) != len(feed):
-                cached = self._lines[(code, day)] = [c.line() for c in feed]
-            return cached
+            return list(self._lines.get((code, day), ()))
 
     def report(self, code: str, day: date) -> list[Change]:
         with self.lock:
@@ -332,14 +368,10 @@ class CegidLoopState:
         changes were replayed (a dossier in :attr:`dropping_replays` loses them again)."""
         replayed = 0
         with self.lock:
-            flow = self.flow[code]
-            for day, feed in self.changes.get(code, {}).items():
-                for change in feed:
-                    if change.entity != entity or not start <= change.at <= end:
-                        continue
-                    replayed += 1
-                    if code in self.dropping_replays:
-                        continue
-                    for message in change.messages():
-                        flow.receive(message, day)
+            flow, lost = self.flow[code], code in self.dropping_replays
+            for day, by_entity in self._by_entity.get(code, {}).items():
+                sent = [c for c in by_entity.get(entity, ()) if start <= c.at <= end]
+                replayed += len(sent)
+                if not lost:
+                    flow.replay(sent, day)
         return replayed
