@@ -2,8 +2,9 @@
 
 The platform's own work must not share the measured interpreter's lock; and a floor made of
 the platform's CPU and of the requests' latency needs both measured on the platform's side:
-the child counts the requests it receives per route (before any fault or latency), and reports
-them with its ``resource.getrusage`` whenever the parent asks (``stats``).
+the child counts the requests it receives per route (before any fault or latency), and per
+platform and second (for the peak calls a minute), and reports them with its
+``resource.getrusage`` whenever the parent asks (``stats``).
 
     sandbox = SandboxProcess(latency_ms=50, accounts=[(declarant, sirets)])
     with sandbox:
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -32,6 +34,7 @@ class SandboxStats:
     cpu_user: float
     cpu_system: float
     requests: Counter[str] = field(default_factory=Counter)  # "platform/route" → count
+    per_second: Counter[tuple[str, int]] = field(default_factory=Counter)  # (platform, s) → count
 
     @property
     def cpu(self) -> float:
@@ -41,28 +44,46 @@ class SandboxStats:
     def total_requests(self) -> int:
         return sum(self.requests.values())
 
+    def peak_per_minute(self, platform: str) -> int:
+        """The most requests ``platform`` received in any 60 consecutive seconds."""
+        seconds = sorted((s, n) for (p, s), n in self.per_second.items() if p == platform)
+        peak = inside = 0
+        start = 0
+        for second, count in seconds:
+            inside += count
+            while seconds[start][0] <= second - 60:
+                inside -= seconds[start][1]
+                start += 1
+            peak = max(peak, inside)
+        return peak
+
     def __sub__(self, other: SandboxStats) -> SandboxStats:
-        requests = Counter(self.requests)
+        requests, per_second = Counter(self.requests), Counter(self.per_second)
         requests.subtract(other.requests)
+        per_second.subtract(other.per_second)
         return SandboxStats(
             self.cpu_user - other.cpu_user,
             self.cpu_system - other.cpu_system,
             +requests,
+            +per_second,
         )
 
 
 class _CountRequests:
-    """ASGI middleware: one count per HTTP request, by ``platform/route``, inspection aside."""
+    """ASGI middleware: one count per HTTP request, by ``platform/route`` and by platform and
+    second, inspection aside."""
 
-    def __init__(self, app: Any, counts: Counter[str]) -> None:
+    def __init__(self, app: Any, counts: Counter[str], per_second: Counter[tuple[str, int]]):
         self.app = app
         self.counts = counts
+        self.per_second = per_second
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             parts = scope["path"].strip("/").split("/")
             if len(parts) >= 2 and parts[1] != "_sandbox":
                 self.counts[f"{parts[0]}/{parts[1]}"] += 1
+                self.per_second[(parts[0], int(time.time()))] += 1
         await self.app(scope, receive, send)
 
 
@@ -78,8 +99,9 @@ def _serve(
     from coursier.sandbox.documents import ReturnDelays
 
     counts: Counter[str] = Counter()
+    per_second: Counter[tuple[str, int]] = Counter()
     create_app = server_module.create_app
-    server_module.create_app = lambda states: _CountRequests(create_app(states), counts)
+    server_module.create_app = lambda states: _CountRequests(create_app(states), counts, per_second)
     # The bilan at once; CRM and AER much later, so that "final" means the same in every run.
     delays = ReturnDelays(aee=0, bilan=0, crm_nominatif=3600, crm_financier=3600, aer=3600)
     with server_module.SandboxServer(seed=7, return_delays=delays, latency_ms=latency_ms) as box:
@@ -90,7 +112,11 @@ def _serve(
         while (command := pipe.recv()) != "stop":
             if command == "stats":
                 usage = resource.getrusage(resource.RUSAGE_SELF)
-                pipe.send(SandboxStats(usage.ru_utime, usage.ru_stime, Counter(counts)))
+                pipe.send(
+                    SandboxStats(
+                        usage.ru_utime, usage.ru_stime, Counter(counts), Counter(per_second)
+                    )
+                )
 
 
 class SandboxProcess:
