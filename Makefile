@@ -14,7 +14,7 @@ DEMO_HOME := $(COURSIER_HOME)/demo
 # Prefect's block encryption key, kept out of its database (coursier init writes it once).
 KEY_FILE = $(1)/secrets/prefect-encryption.key
 
-.PHONY: venv demo test lint bench ui ui-demo clean
+.PHONY: venv demo test test-scale lint bench ui ui-demo clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ test: lint
 	rm -rf var/test && mkdir -p var/test/prefect
 	COURSIER_HOME=$(CURDIR)/var/test PREFECT_HOME=$(CURDIR)/var/test/prefect \
 		$(BIN)/python -m pytest -n 4 --maxschedchunk 2
+
+# Two process workers on a pool, server and store on PostgreSQL, 40 runs (make test leaves it out).
+test-scale: venv
+	rm -rf var/test && mkdir -p var/test/prefect
+	COURSIER_HOME=$(CURDIR)/var/test PREFECT_HOME=$(CURDIR)/var/test/prefect \
+		$(BIN)/python -m pytest -m scale_out tests/deployments/test_scale_out.py
 
 bench: venv
 	$(BIN)/python bench/dsn_check.py

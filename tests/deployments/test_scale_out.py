@@ -48,7 +48,7 @@ from coursier.store.portfolio import import_portfolio
 from tests.deployments.belgian_numbers import enterprise_numbers
 from tests.flows.world import BAKERY, BUREAU, GARAGE, OCTOBER, OPERATOR
 
-pytestmark = pytest.mark.long
+pytestmark = [pytest.mark.long, pytest.mark.scale_out]
 
 BIN = Path(sys.executable).parent
 POOL = "coursier-machines"
