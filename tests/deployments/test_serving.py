@@ -105,13 +105,21 @@ def test_the_retry_choice_is_accepted_as_the_form_sends_it():
 
 
 def test_serve_ensures_the_zombie_automation_then_serves_with_heartbeats(monkeypatch):
+    # Every setup serve does on the API is replaced: none may reach a Prefect server here (one
+    # left in made this unit test start an ephemeral server, which timed out on a loaded CI).
     calls: list[tuple[str, object, dict]] = []
+    monkeypatch.setattr(serving, "ensure_rate_limits", lambda: calls.append(("limits", (), {})))
     monkeypatch.setattr(
         serving, "ensure_zombie_automation", lambda flows, **kw: calls.append(("ensure", flows, kw))
     )
+    monkeypatch.setattr(
+        serving, "ensure_notifications", lambda flows: calls.append(("notify", flows, {}))
+    )
     monkeypatch.setattr(serving, "serve", lambda *deps, **kw: calls.append(("serve", deps, kw)))
     serving.serve_all(limit=3)
-    (_, flows, ensure_options), (_, served, serve_options) = calls
+    assert [name for name, _, _ in calls] == ["limits", "ensure", "notify", "serve"]
+    (_, _, _), (_, flows, ensure_options), (_, notified, _), (_, served, serve_options) = calls
+    assert notified == flows
     # Every registered procedure's flows and deployments, not only the DSN's.
     assert flows == {
         "dsn-deposit",
