@@ -14,6 +14,7 @@ from typing import Annotated
 from uuid import UUID
 
 from prefect import flow, unmapped
+from prefect.logging import get_run_logger
 from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -29,7 +30,9 @@ from coursier.runkit import (
     start_run,
 )
 from coursier.settings import CoursierSettings
+from coursier.store import OutcomeIn
 from coursier.store.ledger import dossiers_with_deposits
+from coursier.tasks.reporting import where_to_look
 from coursier.tasks.returns_control import control_account, open_accounts
 
 FLOW = "dsn-returns"
@@ -60,13 +63,37 @@ def dsn_returns(
     outcomes.sort(key=lambda o: codes.index(o.item_key))
     run.record(outcomes)
     states = Counter(o.status for o in outcomes)
+    todo = to_do(outcomes)
+    logger = get_run_logger()
+    for line in todo:
+        logger.warning("À faire : %s", line)
     publish_summary(
         "dsn-returns",
         "Contrôle des retours DSN",
         (f"{o.item_key} : {o.message}" for o in outcomes),
         states,
+        todo=todo,
     )
     return run.finish(f"{len(outcomes)} dossier(s) contrôlé(s) : {states['failed']} en échec")
+
+
+def to_do(outcomes: list[OutcomeIn]) -> list[str]:
+    """What people must do after the control, dossier by dossier: each declaration whose latest
+    file needs someone, a dossier whose control failed, and where the detail is."""
+    lines = []
+    for outcome in outcomes:
+        code = outcome.item_key
+        if outcome.status == "failed":
+            lines.append(
+                f"{code} : contrôle en échec — {outcome.message} ; une fois la cause réglée, "
+                "relancez les échecs de ce passage (retry_failed_of)"
+            )
+            continue
+        todo = outcome.details.get("todo", [])
+        lines += [f"{code} — {line}" for line in todo]
+        if todo:
+            lines.append(f"{code} — {where_to_look(code)}")
+    return lines
 
 
 def _dossiers(

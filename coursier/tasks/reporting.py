@@ -4,6 +4,7 @@ of a deposit run (its summary says which files need someone, and what to do)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 from prefect.logging import get_run_logger
 from prefect.states import State
@@ -83,16 +84,26 @@ def to_do(results: list[FileResult], latest: dict[int, ControlRow], dossier: str
         if result.deposit_id is None and result.error_code == "unreadable-file":
             lines.append(f"{result.name} : illisible — {result.message}")
         row = latest.get(result.deposit_id) if result.deposit_id is not None else None
-        step = next_step(row) if row else None
-        if row and step:
-            where = f"{row.nature} {row.period}".strip()
-            lines.append(f"{row.file} ({where}, {row.state_label}) : {step}")
-    if lines:
-        lines.append(
-            f"Détail : `coursier dsn control --dossier {dossier} --detail`, "
-            f"`coursier dsn returns show FICHIER` ou l'artefact dsn-anomalies-{dossier}"
-        )
-    return lines
+        lines += rows_to_do([row] if row else [])
+    return [*lines, where_to_look(dossier)] if lines else []
+
+
+def rows_to_do(rows: Iterable[ControlRow]) -> list[str]:
+    """One line per declaration whose latest file needs someone: the file, the declaration,
+    its state and the next step (:func:`~coursier.models.control_advice.next_step`)."""
+    return [
+        f"{row.file} ({f'{row.nature} {row.period}'.strip()}, {row.state_label}) : {step}"
+        for row in rows
+        if (step := next_step(row))
+    ]
+
+
+def where_to_look(dossier: str) -> str:
+    """Where the detail behind a dossier's to-do lines is: the commands and the artifact."""
+    return (
+        f"Détail : `coursier dsn control --dossier {dossier} --detail`, "
+        f"`coursier dsn returns show FICHIER` ou l'artefact dsn-anomalies-{dossier}"
+    )
 
 
 def _file_outcome(result: FileResult, row: ControlRow | None, dossier: str) -> OutcomeIn:

@@ -19,7 +19,7 @@ from coursier.runkit import Run, RunFailed
 from coursier.store import OutcomeIn
 from coursier.tasks.accounts import Account, AccountUnavailable, open_account
 from coursier.tasks.reconciling import reconcile_account
-from coursier.tasks.reporting import publish_control_table
+from coursier.tasks.reporting import publish_control_table, rows_to_do
 from coursier.tasks.returns import collect_account_returns
 
 
@@ -69,7 +69,7 @@ def _control_dossier(run: Run, opened: Opened) -> OutcomeIn:
         f"{sum(r.state == 'to_check' for r in rows)} dépôt(s) à contrôler"
     )
     run.audit("dsn.returns", outcome="ok", details={**taken.details(), "message": message})
-    return OutcomeIn(code, "ok", None, message, {"dossier": code})
+    return OutcomeIn(code, "ok", None, message, {"dossier": code, "todo": rows_to_do(rows)})
 
 
 def _failed(run: Run, code: str, error: Exception) -> OutcomeIn:

@@ -137,3 +137,39 @@ def test_returns_stored_before_their_deposit_was_known_are_attached_to_it(world,
     assert row.state is ControlState.ACCEPTED
     with open_store(world.effective_database_url()) as store, store.read() as session:
         assert {r.nature for r in returns_of(session, row.deposit_id)} >= {"10", "11"}
+
+
+def test_the_summary_names_the_files_to_check_and_the_dossiers_that_failed(
+    world, tmp_path, sandbox
+):
+    from coursier.connectors.credentials import delete
+    from coursier.connectors.net_entreprises.block import NAME_PREFIX, NetEntreprisesCredentials
+    from tests.flows.test_cli_runs import artifacts_of
+    from tests.flows.test_dsn_deposit import as_test_file
+
+    trial = write(
+        tmp_path,
+        "essai.dsn",
+        as_test_file(samples.monthly_dsn(BAKERY.employer, OCTOBER, 2, seed=2)),
+    )
+    assert deposit_without_following(BAKERY.code, trial).is_completed()
+    sandbox.clock.advance(EVERY_RETURN_OUT_S)
+    state = dsn_returns(dossiers=[BAKERY.code], operator=OPERATOR, return_state=True)
+    [summary] = artifacts_of(state, "dsn-returns")
+    todo = summary.data.split("## À faire")[1].split("\n\n")[1].splitlines()
+    [step, where] = todo
+    assert step.startswith("- BOUL-01 — essai.dsn (01 DSN mensuelle 10/2026, À contrôler) : ")
+    assert "contrôlez" in step
+    assert "CCH-040" in step
+    assert where == (
+        "- BOUL-01 — Détail : `coursier dsn control --dossier BOUL-01 --detail`, "
+        "`coursier dsn returns show FICHIER` ou l'artefact dsn-anomalies-BOUL-01"
+    )
+
+    delete(NetEntreprisesCredentials, NAME_PREFIX, "application", None)  # the bakery's
+    state = dsn_returns(dossiers=[BAKERY.code], operator=OPERATOR, return_state=True)
+    assert state.is_failed()  # its only dossier failed
+    [summary] = artifacts_of(state, "dsn-returns")
+    [failed] = summary.data.split("## À faire")[1].split("\n\n")[1].splitlines()
+    assert failed.startswith("- BOUL-01 : contrôle en échec — ")
+    assert failed.endswith("relancez les échecs de ce passage (retry_failed_of)")
