@@ -111,3 +111,19 @@ def test_izilio_needs_every_url() -> None:
 
 def test_email_is_normalised_without_dns() -> None:
     assert credentials(email="Paie@Example.FR").email == "Paie@example.fr"
+
+
+def test_the_schema_prefect_asks_for_at_each_field_is_built_once_and_handed_out_as_a_copy() -> None:
+    from prefect.blocks.core import Block
+
+    built = Block.model_json_schema.__func__(NetEntreprisesCredentials)  # Prefect's own
+    first = NetEntreprisesCredentials.model_json_schema()
+    assert first == built
+    assert "password" in first["secret_fields"]
+    first["secret_fields"].clear()  # a caller changing what it got changes nothing after
+    again = NetEntreprisesCredentials.model_json_schema()
+    assert "password" in again["secret_fields"]
+    assert again is not first
+    block = credentials()
+    assert block._field_has_secrets("password")
+    assert not block._field_has_secrets("siret")
