@@ -16,12 +16,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
-from coursier.connectors.errors import PayloadError, RateLimited, ResponseError, TransportError
-from coursier.connectors.http import RetryPolicy, asked_delay, excerpt, transport_error, utcnow
+from coursier.connectors.errors import PayloadError, RateLimited, ResponseError
+from coursier.connectors.http import (
+    HttpConnector,
+    RetryPolicy,
+    busy_error,
+    excerpt,
+    transport_error,
+    utcnow,
+)
 
 
 class AccessRefused(ResponseError):
@@ -35,7 +42,7 @@ class NotFound(ResponseError):
     advice = "la plateforme ne connaît pas cet élément"
 
 
-class JsonApi:
+class JsonApi(HttpConnector):
     """Calls of one account of one platform (``label`` names it in messages); no I/O before
     the first call. ``before_call`` runs before every request (AdminPulse's limiter)."""
 
@@ -54,23 +61,15 @@ class JsonApi:
     ) -> None:
         self.label = label
         self._secrets = secrets
-        self._retry, self._sleep = retry, sleep
         self._before_call = before_call
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"),
+        super().__init__(
             timeout=timeout,
             transport=transport,
+            retry=retry,
+            sleep=sleep,
+            base_url=base_url.rstrip("/"),
             headers={**headers, "Accept": "application/json"},
         )
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _exchange(self, method: str, path: str, **kwargs: Any) -> Any:
         """One request, its JSON; errors translated here and only here."""
@@ -80,11 +79,10 @@ class JsonApi:
             response = self._http.request(method, path, **kwargs)
         except httpx.RequestError as exc:
             raise transport_error(exc) from exc
+        busy = busy_error(response, self.label, utcnow())
+        if busy is not None:
+            raise busy
         status = response.status_code
-        if status == 429 or status >= 500:
-            wait = asked_delay(response.headers, utcnow())
-            kind = RateLimited if status == 429 else TransportError
-            raise kind(f"{self.label} a répondu {status} : réessayez plus tard", retry_after=wait)
         if status >= 400:
             error = {401: AccessRefused, 403: AccessRefused, 404: NotFound}.get(
                 status, ResponseError
@@ -100,17 +98,11 @@ class JsonApi:
 
     def get(self, path: str, **params: Any) -> Any:
         """An idempotent read, retried on transport errors (429 waits what it asks)."""
-        for attempt in self._retry.retrying(self._sleep):
-            with attempt:
-                return self._exchange("GET", path, params=params)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self._retrying(lambda: self._exchange("GET", path, params=params))
 
     def put(self, method: str, path: str, body: dict[str, Any]) -> Any:
         """A PATCH setting values: idempotent, retried like a read."""
-        for attempt in self._retry.retrying(self._sleep):
-            with attempt:
-                return self._exchange(method, path, json=body)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self._retrying(lambda: self._exchange(method, path, json=body))
 
     def send(self, path: str, body: dict[str, Any]) -> Any:
         """A POST, sent once: a :class:`TransportError` means "outcome unknown" — but a 429,

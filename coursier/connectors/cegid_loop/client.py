@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain
-from typing import Any, Self
+from typing import Any
 
 import httpx
 import orjson
@@ -27,8 +27,15 @@ import orjson
 from coursier.connectors.cegid_loop.block import CegidLoopCredentials
 from coursier.connectors.cegid_loop.errors import BY_STATUS
 from coursier.connectors.cegid_loop.feed import lines_of, messages_of
-from coursier.connectors.errors import PayloadError, RateLimited, ResponseError, TransportError
-from coursier.connectors.http import RetryPolicy, asked_delay, excerpt, transport_error, utcnow
+from coursier.connectors.errors import PayloadError, ResponseError
+from coursier.connectors.http import (
+    HttpConnector,
+    RetryPolicy,
+    busy_error,
+    excerpt,
+    transport_error,
+    utcnow,
+)
 from coursier.models.cegid_changes import Line, Message
 
 FLOW_APPLICATION = "Cegid Flow"
@@ -60,7 +67,7 @@ class Paging:
         return self.total is not None and self.skip >= self.total
 
 
-class CegidLoopClient:
+class CegidLoopClient(HttpConnector):
     """Calls of one Loop API account; no I/O before the first call."""
 
     def __init__(
@@ -76,11 +83,12 @@ class CegidLoopClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._secrets = (subscription_key, api_secret)
-        self._retry, self._sleep = retry, sleep
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"),
+        super().__init__(
             timeout=timeout,
             transport=transport,
+            retry=retry,
+            sleep=sleep,
+            base_url=base_url.rstrip("/"),
             headers={
                 "Ocp-Apim-Subscription-Key": subscription_key,
                 "x-apikey": f"{api_key}:{api_secret}",
@@ -98,15 +106,6 @@ class CegidLoopClient:
             **options,
         )
 
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # Exchanges ------------------------------------------------------------------------------
 
     def _exchange(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -115,11 +114,10 @@ class CegidLoopClient:
             response = self._http.request(method, path, **kwargs)
         except httpx.RequestError as exc:
             raise transport_error(exc) from exc
+        busy = busy_error(response, "Cegid Loop", utcnow())
+        if busy is not None:
+            raise busy
         status = response.status_code
-        if status == 429 or status >= 500:
-            wait = asked_delay(response.headers, utcnow())
-            kind = RateLimited if status == 429 else TransportError
-            raise kind(f"Cegid Loop a répondu {status} : réessayez plus tard", retry_after=wait)
         if status >= 400:
             error = BY_STATUS.get(status, ResponseError)
             said = self._message(response)
@@ -147,10 +145,7 @@ class CegidLoopClient:
 
     def get(self, path: str, **params: Any) -> Any:
         """An idempotent read, retried on transport errors."""
-        for attempt in self._retry.retrying(self._sleep):
-            with attempt:
-                return self._json(self._exchange("GET", path, params=params))
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self._json(self._retrying(lambda: self._exchange("GET", path, params=params)))
 
     def send(self, method: str, path: str, body: dict[str, Any]) -> Any:
         """A POST or PUT, sent once: a :class:`TransportError` means "outcome unknown"."""
@@ -246,10 +241,7 @@ class CegidLoopClient:
         return int(answer.get("replayed", 0))
 
     def _idempotent(self, method: str, path: str, body: dict[str, Any]) -> Any:
-        for attempt in self._retry.retrying(self._sleep):
-            with attempt:
-                return self.send(method, path, body)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self._retrying(lambda: self.send(method, path, body))
 
     def initial_load(self, code: str) -> dict[str, Any]:
         """What Flow received of the dossier's initial load (assumed route)."""

@@ -16,7 +16,6 @@ employees up (:meth:`find`) before sending anything again. The key never reaches
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -25,7 +24,15 @@ import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from coursier.connectors.errors import PayloadError, RateLimited, ResponseError, TransportError
-from coursier.connectors.http import RetryPolicy, asked_delay, excerpt, transport_error, utcnow
+from coursier.connectors.http import (
+    HttpConnector,
+    busy_error,
+    excerpt,
+    json_object,
+    numbered_pages,
+    transport_error,
+    utcnow,
+)
 from coursier.connectors.payflip.block import PayflipCredentials
 from coursier.connectors.payflip.errors import KeyRefused, WriteOutcomeUnknown
 
@@ -34,43 +41,25 @@ PAGE_SIZE = 1000
 FIND_BATCH = 100
 
 
-class PayflipClient:
+class PayflipClient(HttpConnector):
     def __init__(
         self,
         credentials: PayflipCredentials,
         *,
-        timeout: float = 30.0,
-        transport: httpx.BaseTransport | None = None,
-        retry: RetryPolicy | None = None,
         clock: Callable[[], datetime] = utcnow,
-        sleep: Callable[[float], None] = time.sleep,
         page_size: int = PAGE_SIZE,
+        **options: Any,
     ) -> None:
+        """``options``: :class:`HttpConnector`'s (timeout, transport, retry, sleep)."""
+        key = credentials.api_key.get_secret_value()
+        super().__init__(headers={"Authorization": f"Bearer {key}"}, **options)
         self._credentials = credentials
         self._url = credentials.effective_url()
-        self._retry = retry or RetryPolicy()
         self._clock = clock
-        self._sleep = sleep
         self._page_size = page_size
-        key = credentials.api_key.get_secret_value()
-        self._http = httpx.Client(
-            timeout=timeout,
-            transport=transport,
-            follow_redirects=False,
-            headers={"Authorization": f"Bearer {key}"},
-        )
 
     def __repr__(self) -> str:
         return f"PayflipClient(url={self._url!r})"
-
-    def __enter__(self) -> PayflipClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
 
     # Reads ---------------------------------------------------------------------------------
 
@@ -83,15 +72,12 @@ class PayflipClient:
 
     def employees(self, company: str, **filters: list[str]) -> Iterator[list[dict[str, Any]]]:
         """Every page of the company's employees (only those ``filters`` name, if any)."""
-        page, pages = 1, 1
-        while page <= pages:
-            params = {"company": company, "page": page, "pageSize": self._page_size, **filters}
-            body = self._read("employees", params)
-            items, pages = body.get("items"), body.get("totalPages")
-            if not isinstance(items, list) or not isinstance(pages, int):
-                raise PayloadError.unreadable("page d'employés sans items ni totalPages")
-            yield items
-            page += 1
+        return numbered_pages(
+            lambda page: self._read(
+                "employees",
+                {"company": company, "page": page, "pageSize": self._page_size, **filters},
+            )
+        )
 
     def find(
         self, company: str, numbers: Iterable[str], emails: Iterable[str] = ()
@@ -148,13 +134,7 @@ class PayflipClient:
     # Plumbing ------------------------------------------------------------------------------
 
     def _read(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
-        return self._json(self._retrying(lambda: self._send("GET", path, params=params)))
-
-    def _retrying(self, call: Callable[[], httpx.Response]) -> httpx.Response:
-        for attempt in self._retry.retrying(self._sleep):
-            with attempt:
-                return call()
-        raise AssertionError("unreachable")  # pragma: no cover - reraise=True
+        return json_object(self._retrying(lambda: self._send("GET", path, params=params)))
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
@@ -164,27 +144,16 @@ class PayflipClient:
         status = response.status_code
         if status < 300:
             return response
-        wait = asked_delay(response.headers, self._clock())
-        if status == 429:
-            raise RateLimited(retry_after=wait)
-        if status >= 500:
-            raise TransportError(f"Payflip répond {status} : réessayez plus tard", retry_after=wait)
+        busy = busy_error(response, "Payflip", self._clock())
+        if busy is not None:
+            raise busy
         cut = excerpt(response.content, [self._credentials.api_key.get_secret_value()])
         if status == 401:
             raise KeyRefused(status=status, excerpt=cut)
         raise ResponseError("Payflip refuse la demande", status=status, excerpt=cut)
 
-    def _json(self, response: httpx.Response) -> dict[str, Any]:
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise PayloadError.unreadable("JSON illisible") from exc
-        if not isinstance(body, dict):
-            raise PayloadError.unreadable("un objet JSON était attendu")
-        return body
-
     def _results(self, response: httpx.Response, expected: int) -> list[dict[str, Any]]:
-        results = self._json(response).get("results")
+        results = json_object(response).get("results")
         if not isinstance(results, list) or len(results) != expected:
             raise PayloadError.unreadable(f"{expected} résultats attendus")
         return results

@@ -13,15 +13,22 @@ Synchronous and thread-safe. The secret and the keys never reach an error messag
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
 import httpx
 
-from coursier.connectors.errors import PayloadError, RateLimited, ResponseError, TransportError
-from coursier.connectors.http import RetryPolicy, asked_delay, excerpt, transport_error, utcnow
+from coursier.connectors.errors import PayloadError, ResponseError
+from coursier.connectors.http import (
+    HttpConnector,
+    busy_error,
+    excerpt,
+    json_object,
+    numbered_pages,
+    transport_error,
+    utcnow,
+)
 from coursier.connectors.securex.auth import BearerAuth, Tokens, invalid_token
 from coursier.connectors.securex.block import SecurexCredentials
 from coursier.connectors.securex.errors import (
@@ -33,25 +40,21 @@ from coursier.connectors.securex.errors import (
 PAGE_SIZE = 1000
 
 
-class SecurexClient:
+class SecurexClient(HttpConnector):
     def __init__(
         self,
         credentials: SecurexCredentials,
         *,
-        timeout: float = 30.0,
-        transport: httpx.BaseTransport | None = None,
-        retry: RetryPolicy | None = None,
         clock: Callable[[], datetime] = utcnow,
-        sleep: Callable[[float], None] = time.sleep,
         page_size: int = PAGE_SIZE,
+        **options: Any,
     ) -> None:
+        """``options``: :class:`HttpConnector`'s (timeout, transport, retry, sleep)."""
+        super().__init__(**options)
         self._credentials = credentials
         self._url = credentials.effective_url()
-        self._retry = retry or RetryPolicy()
         self._clock = clock
-        self._sleep = sleep
         self._page_size = page_size
-        self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
         self._tokens = Tokens(self._fetch_token, clock)
         self._auth = BearerAuth(self._tokens, credentials.subscription_key)
         self.token_requests = 0
@@ -59,15 +62,6 @@ class SecurexClient:
     def __repr__(self) -> str:
         c = self._credentials
         return f"SecurexClient(client_id={c.client_id!r}, environment={c.environment!r})"
-
-    def __enter__(self) -> SecurexClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
 
     # Calls ---------------------------------------------------------------------------------
 
@@ -77,16 +71,10 @@ class SecurexClient:
 
     def employees(self, vat: str) -> Iterator[list[dict[str, Any]]]:
         """Every page of the company's employee export, in order."""
-        page, pages = 1, 1
-        while page <= pages:
-            body = self._get(
-                f"v1/companies/{vat}/employees", params={"page": page, "pageSize": self._page_size}
-            )
-            items, pages = body.get("items"), body.get("totalPages")
-            if not isinstance(items, list) or not isinstance(pages, int):
-                raise PayloadError.unreadable("page d'employés sans items ni totalPages")
-            yield items
-            page += 1
+        path = f"v1/companies/{vat}/employees"
+        return numbered_pages(
+            lambda page: self._get(path, params={"page": page, "pageSize": self._page_size})
+        )
 
     def test_connection(self) -> str:
         """A token, then one call through API Management (a company that cannot exist)."""
@@ -108,20 +96,14 @@ class SecurexClient:
             self.token_requests += 1
             return self._send("POST", "oauth2/token", data=form, authenticated=False)
 
-        body = self._json(self._retrying(once))
+        body = json_object(self._retrying(once))
         token, lifetime = body.get("access_token"), body.get("expires_in", 3600)
         if not isinstance(token, str) or not token or not isinstance(lifetime, int | float):
             raise PayloadError.unreadable("réponse de jeton sans access_token")
         return token, float(lifetime)
 
     def _get(self, path: str, **kwargs: Any) -> dict[str, Any]:
-        return self._json(self._retrying(lambda: self._send("GET", path, **kwargs)))
-
-    def _retrying(self, call: Callable[[], httpx.Response]) -> httpx.Response:
-        for attempt in self._retry.retrying(self._sleep):
-            with attempt:
-                return call()
-        raise AssertionError("unreachable")  # pragma: no cover - reraise=True
+        return json_object(self._retrying(lambda: self._send("GET", path, **kwargs)))
 
     def _send(
         self, method: str, path: str, *, authenticated: bool = True, **kwargs: Any
@@ -137,15 +119,10 @@ class SecurexClient:
         status = response.status_code
         if status < 300:
             return response
-        secrets = self._secrets()
-        cut = excerpt(response.content, secrets)
-        if status == 429:
-            raise RateLimited(retry_after=asked_delay(response.headers, self._clock()))
-        if status >= 500:
-            raise TransportError(
-                f"Securex répond {status} : réessayez plus tard",
-                retry_after=asked_delay(response.headers, self._clock()),
-            )
+        busy = busy_error(response, "Securex", self._clock())
+        if busy is not None:
+            raise busy
+        cut = excerpt(response.content, self._secrets())
         if path == "oauth2/token" or invalid_token(response):  # refused even a fresh token
             raise AuthenticationRefused(status=status, excerpt=cut)
         if status == 401:
@@ -153,15 +130,6 @@ class SecurexClient:
         if status == 404:
             raise CompanyNotFound(status=status, excerpt=cut)
         raise ResponseError("Securex refuse la demande", status=status, excerpt=cut)
-
-    def _json(self, response: httpx.Response) -> dict[str, Any]:
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise PayloadError.unreadable("JSON illisible") from exc
-        if not isinstance(body, dict):
-            raise PayloadError.unreadable("un objet JSON était attendu")
-        return body
 
     def _secrets(self) -> list[str]:
         c = self._credentials
