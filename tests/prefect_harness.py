@@ -10,11 +10,18 @@ The server is the demo's (:func:`coursier.deployments.local_prefect.local_prefec
 its log in its home, dead with the test process even on ``kill -9``), run as the harness runs
 its own: an ephemeral server (no UI, the services an ephemeral server needs), with the
 retryable errors in its log, which Prefect keeps quiet by default.
+
+Prefect builds a new TLS context for every API client it opens, loading certifi's whole bundle
+(about 45 ms of CPU each, dozens per flow run: a tenth of the suite's CPU). The tests talk to
+it over plain HTTP on loopback; while the API is up, its clients share one context built once
+(:func:`coursier.connectors.http.tls_context`, the connectors' own).
 """
 
 from __future__ import annotations
 
 import inspect
+import ssl
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,6 +56,24 @@ def _drain_workers() -> None:
 
 
 @contextmanager
+def _one_tls_context_for_prefects_clients() -> Iterator[None]:
+    import prefect.client.orchestration as orchestration
+
+    from coursier.connectors.http import tls_context
+
+    def shared(*args: object, **kwargs: object) -> ssl.SSLContext:
+        if set(kwargs) == {"cafile"} and not args:  # a verifying client's: never changed after
+            return tls_context()
+        return ssl.create_default_context(*args, **kwargs)  # one Prefect goes on to loosen
+
+    orchestration.ssl = types.SimpleNamespace(**{**vars(ssl), "create_default_context": shared})
+    try:
+        yield
+    finally:
+        orchestration.ssl = ssl
+
+
+@contextmanager
 def prefect_api_on(database_url: str, home: Path) -> Iterator[str]:
     """A Prefect API over ``database_url`` (``postgresql+asyncpg://…``), its home and log in
     ``home``: its URL, set as ``PREFECT_API_URL`` for this thread and the threads it starts."""
@@ -61,6 +86,9 @@ def prefect_api_on(database_url: str, home: Path) -> Iterator[str]:
         # A thread starts with an empty context: it reads the process-wide settings context,
         # which must name this server too.
         global_settings = prefect.context.get_settings_context()
-        with prefect.context._temporary_global_settings_context(global_settings):
+        with (
+            prefect.context._temporary_global_settings_context(global_settings),
+            _one_tls_context_for_prefects_clients(),
+        ):
             yield api
             _drain_workers()

@@ -139,6 +139,7 @@ def test_pages_of_a_company_holding_a_hundred_thousand(client, url, auth):
     added = client.post(
         f"{url}/_sandbox/companies",
         json={"vat": "BE0000000097", "name": "Big", "synced": 100_000},
+        timeout=120,  # drawing 100,000 people took over 10 s with the whole suite beside it
     ).json()
     page = client.get(
         f"{url}/employees",
