@@ -8,11 +8,13 @@ tests start it), the store on another database of it; every deployment on a proc
 through the API and starts its workers (``prefect worker start --limit L``: the same per-worker
 concurrency in both phases), each in a process group of its own, with its own homes, as
 machines would; Payflip is put back to last night's state between phases. Each worker (and the
-runs it starts) is pinned to cores of its own (``taskset``, ``--cores-per-worker``, 1 by
-default): two machines of one core against one, as on a two-core box the workers would
-otherwise share the same cores; ``--cores-per-worker 0`` leaves them unpinned. The runs are
-mostly CPU (each a process importing Prefect and coursier, ~4 s), so sharing cores measures
-the box, not the scale-out.
+runs it starts) is a machine of its own (:mod:`machines`): a CPU cgroup allowed
+``--cpus-per-worker`` cores (0.5 by default), the server, PostgreSQL and the sandbox outside it,
+as on machines of their own; on a two-core box the workers would otherwise take the server's
+core in one phase and not in the other. Where cgroups cannot be written, each worker is pinned
+to cores of its own instead (``taskset``, ``--cores-per-worker``, 1 by default;
+``--cores-per-worker 0`` leaves them unpinned). The runs are mostly CPU (each a process
+importing Prefect and coursier, ~4 s), so sharing cores measures the box, not the scale-out.
 
 Printed per phase: the runs' states, runs/minute from the first run created to the last one
 final, and the peak calls a minute the sandbox saw on each platform (against its published
@@ -20,6 +22,7 @@ budget when it has one: HR sync calls none of the rate-limited platforms); then 
 two workers' runs/minute over one's (target S ≥ 1.6).
 
     .venv/bin/python bench/scale_out.py [--runs 200] [--employees 1000] [--limit 4]
+                                        [--cpus-per-worker 0.5]
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from pathlib import Path
 
 import httpx
 
+from machines import NoCgroups, cpu_quota
 from sandbox_process import SandboxProcess, SandboxStats
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,10 +130,31 @@ def save_payflip(sandbox: SandboxProcess, api_key: str) -> None:
     save(PayflipCredentials(api_key=api_key, base_url=sandbox.url("payflip")), "payflip")
 
 
-def start_workers(count: int, limit: int, cores: int, api: str, store_url: str, work: Path) -> list:
+def machine_prefixes(
+    stack: contextlib.ExitStack, count: int, cpus: float, cores: int
+) -> tuple[list[list[str]], str]:
+    """The command prefix of each worker's machine, and how the machines are made."""
+    try:
+        prefixes = [
+            stack.enter_context(cpu_quota(f"coursier-bench-{count}-{index}", cpus))
+            for index in range(count)
+        ]
+        return prefixes, f"{cpus:g} core(s) of CPU time each (cgroup)"
+    except NoCgroups as missing:
+        if not cores:
+            return [[] for _ in range(count)], f"shared cores ({missing})"
+        pinned = [range(index * cores, (index + 1) * cores) for index in range(count)]
+        return [
+            ["taskset", "-c", ",".join(str(c % os.cpu_count()) for c in own)] for own in pinned
+        ], f"{cores} core(s) each (taskset: {missing})"
+
+
+def start_workers(
+    prefixes: list[list[str]], limit: int, api: str, store_url: str, work: Path
+) -> list:
     workers = []
-    for index in range(count):
-        home = work / f"machine-{count}-{index}"
+    for index, prefix in enumerate(prefixes):
+        home = work / f"machine-{len(prefixes)}-{index}"
         home.mkdir(parents=True)
         environment = {
             **os.environ,
@@ -142,13 +167,10 @@ def start_workers(count: int, limit: int, cores: int, api: str, store_url: str, 
         }
         command = [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--type", "process"]
         command += ["--name", home.name, "--limit", str(limit)]
-        if cores:
-            own = range(index * cores, (index + 1) * cores)
-            command = ["taskset", "-c", ",".join(str(c % os.cpu_count()) for c in own), *command]
         with (home / "worker.log").open("wb") as log:
             workers.append(
                 subprocess.Popen(  # our venv's prefect, fixed arguments
-                    command,
+                    [*prefix, *command],
                     env=environment,
                     stdout=log,
                     stderr=subprocess.STDOUT,
@@ -215,7 +237,13 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=4, help="runs at once per worker")
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument(
-        "--cores-per-worker", type=int, default=1, help="cores of each worker's own; 0: shared"
+        "--cpus-per-worker", type=float, default=0.5, help="CPU time of each worker's machine"
+    )
+    parser.add_argument(
+        "--cores-per-worker",
+        type=int,
+        default=1,
+        help="without cgroups: cores of each worker's own; 0: shared",
     )
     args = parser.parse_args()
 
@@ -250,8 +278,8 @@ def main() -> None:
             print(
                 f"{args.runs} companies of {args.employees} employees ({100 // CHANGED_EVERY} % "
                 f"changed), sandbox latency {args.latency_ms} ms, {args.limit} runs at once per "
-                f"worker, {args.cores_per_worker or 'shared'} core(s) each; set up in "
-                f"{time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.1f}"
+                f"worker; set up in {time.perf_counter() - started:.0f} s; load average "
+                f"{os.getloadavg()[0]:.1f}"
             )
             rates = {}
             for count in (1, 2):
@@ -259,17 +287,19 @@ def main() -> None:
                     sandbox, last_night_in_payflip(sandbox, vats, args.employees, args.latency_ms)
                 )
                 before = sandbox.stats()
-                workers = start_workers(
-                    count, args.limit, args.cores_per_worker, api, store_url, work
-                )
-                try:
-                    elapsed, states = run_phase(vats, workers)
-                finally:
-                    stop(workers)
+                with contextlib.ExitStack() as machines:
+                    prefixes, made = machine_prefixes(
+                        machines, count, args.cpus_per_worker, args.cores_per_worker
+                    )
+                    workers = start_workers(prefixes, args.limit, api, store_url, work)
+                    try:
+                        elapsed, states = run_phase(vats, workers)
+                    finally:
+                        stop(workers)
                 used = sandbox.stats() - before
                 rates[count] = args.runs / elapsed * 60
                 print(
-                    f"{count} worker(s): {args.runs} runs in {elapsed:.0f} s, "
+                    f"{count} worker(s), {made}: {args.runs} runs in {elapsed:.0f} s, "
                     f"{rates[count]:.1f} runs/min ({dict(states)}); peak calls/min: "
                     f"{peaks(used)}; load average {os.getloadavg()[0]:.1f}"
                 )
