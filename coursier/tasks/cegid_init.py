@@ -3,7 +3,8 @@ onboarding rows written as they come, :data:`WRITE_BATCH` per transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from prefect import task
@@ -17,6 +18,9 @@ from coursier.tasks.cegid_onboarding import DossierResult, Onboarding, activate_
 from coursier.tasks.cegid_sends import SendHeld, SendUnknown
 
 WRITE_BATCH = 50
+#: How long a run waits for another run's activation of the firm, and how often it looks.
+FIRM_WAIT_SECONDS = 60.0
+FIRM_POLL_SECONDS = 0.5
 
 
 def write_results(run: Run, results: list[DossierResult]) -> None:
@@ -26,15 +30,37 @@ def write_results(run: Run, results: list[DossierResult]) -> None:
         record_onboardings(session, (r.onboarding_row(run) for r in results))
 
 
-def activate_firms(run: Run, accounts: Iterable[LoopAccount]) -> dict[str, str]:
-    """Cegid Flow activated for the firm of each account, once: account key → why not."""
+def activate_firms(
+    run: Run,
+    accounts: Iterable[LoopAccount],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> dict[str, str]:
+    """Cegid Flow activated for the firm of each account, once: account key → why not.
+
+    Every dossier of the firm needs it: while another run is activating it, this one waits
+    (up to :data:`FIRM_WAIT_SECONDS`) for that run's answer instead of failing every dossier.
+    """
     failed: dict[str, str] = {}
     for account in {a.key: a for a in accounts}.values():
-        try:
-            activate_firm(run, account)
-        except (ConnectorError, SendHeld, SendUnknown) as error:
-            failed[account.key] = f"activation de Cegid Flow pour le cabinet impossible : {error}"
+        deadline = clock() + FIRM_WAIT_SECONDS
+        while True:
+            try:
+                activate_firm(run, account)
+            except SendHeld as held:
+                if clock() < deadline:
+                    sleep(FIRM_POLL_SECONDS)
+                    continue
+                failed[account.key] = _firm_failed(held)
+            except (ConnectorError, SendUnknown) as error:
+                failed[account.key] = _firm_failed(error)
+            break
     return failed
+
+
+def _firm_failed(error: Exception) -> str:
+    return f"activation de Cegid Flow pour le cabinet impossible : {error}"
 
 
 @task(name="onboard-dossiers", cache_policy=NO_CACHE)
