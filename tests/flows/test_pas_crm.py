@@ -190,13 +190,16 @@ def test_an_association_cut_on_every_attempt_fails_alone_and_a_rerun_redoes_only
 ):
     deposit(tmp_path, sandbox)
     cuts(sandbox).cut(B)  # every attempt
+    # The deposit's own look at its returns may have fetched B's CRM already (a slow machine):
+    # only what the integration asks for is counted.
+    before_cut = cuts(sandbox).attempts(B)
     first = integrate()
     assert first.name == "Partial"
     found = outcomes(associations, first)
     assert {k: o.status for k, o in found.items()} == {A: "ok", B: "failed", C: "ok", D: "ok"}
     assert "transfert interrompu" in found[B].message
     # The connector's tries, in the first pass and again in the second, all cut.
-    assert cuts(sandbox).attempts(B) == 2 * ATTEMPTS
+    assert cuts(sandbox).attempts(B) - before_cut == 2 * ATTEMPTS
     assert not any(siret == B for siret, _ in rate_rows(associations))
     others = {k: r.integrated_at for k, r in rate_rows(associations).items()}
     before = {s: cuts(sandbox).attempts(s) for s in (A, C, D)}
