@@ -40,16 +40,14 @@ def group_blocks(items: Iterable[Line | MalformedLine]) -> Iterator[Block | Malf
         if type(item) is MalformedLine:
             yield item
             continue
-        field_id = item.field_id
+        number, field_id, value = item
         if current is not None and field_id[:10] == current.block_id and field_id > last_field:
-            current.values[field_id] = item.value
-            current.lines[field_id] = item.number
+            current.values[field_id] = value
+            current.lines[field_id] = number
         else:
             if current is not None:
                 yield current
-            current = Block(
-                field_id[:10], item.number, {field_id: item.value}, {field_id: item.number}
-            )
+            current = Block(field_id[:10], number, {field_id: value}, {field_id: number})
         last_field = field_id
     if current is not None:
         yield current

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from coursier.models.dsn.lines import ENCODING, Line, tokenize
+from coursier.models.dsn.lines import ENCODING, is_line, tokenize
 
 LOT_NORM_VERSION = "V01R02"
 LOT_HEADER, GROUP_HEADER, GROUP_END, LOT_END = (
@@ -123,7 +123,7 @@ def split_lot(data: bytes) -> list[LotDeclaration]:
         close(begin)
         start, previous_end = None, -1
         [item] = tokenize([data[begin:end_of_line].decode(ENCODING)])
-        if type(item) is Line:
-            places.envelope_line(item.field_id, item.value)
+        if is_line(item):
+            places.envelope_line(item[1], item[2])
     close(len(data))
     return found

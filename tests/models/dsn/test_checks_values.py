@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from coursier.models.dsn.checks import check_lines
 from coursier.models.dsn.checks.anomalies import Severity
+from coursier.models.dsn.checks.values import check_value, clean_tests
+from coursier.models.dsn.norm import latest_norm
 from tests.models.dsn.builders import codes, monthly, only, set_value
 
 
@@ -76,3 +80,55 @@ def test_utf8_file_read_as_iso_8859_1_is_reported_once():
     report = check_lines(as_utf8)
     [anomaly] = only(report, "CSL-009")
     assert "Ã" in anomaly.message
+
+
+# The fast path: a value its field's clean test accepts is never checked further -------------
+
+LATIN1 = st.text(alphabet=st.characters(max_codepoint=0xFF), max_size=12)
+NUMBERISH = st.from_regex(r"-?[0-9 .,]{0,6}", fullmatch=True)
+DATEISH = st.from_regex(r"[0-9 ]{6,9}", fullmatch=True)
+NORM = latest_norm()
+#: One field of each type, length and with or without codes, so that each test is drawn.
+SPECS = sorted(
+    {(s.type, s.length, bool(s.options)): s for s in NORM.fields.values()}.values(),
+    key=lambda spec: spec.field_id,
+)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    spec=st.sampled_from(SPECS),
+    value=st.one_of(LATIN1, NUMBERISH, DATEISH, st.sampled_from(["", " ", "01", "1 ", "é\x85"])),
+)
+def test_a_value_the_clean_test_accepts_has_no_anomaly(spec, value):
+    accepted = bool(clean_tests(NORM)[spec.field_id](value))
+    found: list = []
+    check_value(spec, value, 1, found)
+    if accepted:
+        assert found == [], (spec.field_id, value)
+
+
+def test_the_clean_test_accepts_every_value_of_a_valid_file():
+    """Else the fast path would be taken for nothing: each value of a valid monthly DSN."""
+    tests = clean_tests(NORM)
+    lines = [line for line in monthly(3) if not line.startswith("S10.G00.00.006")]
+    refused = [line for line in lines if not tests[line[:14]](line[16:-1])]
+    assert refused == []
+
+
+@pytest.mark.parametrize(
+    ("field_id", "value"),
+    [
+        ("S21.G00.30.004", "Jean "),  # a space at the end
+        ("S21.G00.30.004", "J\x85"),  # not printable
+        ("S21.G00.40.009", "C" * 21),  # too long
+        ("S21.G00.50.006", "12,50"),  # a comma
+        ("S21.G00.50.001", "31022026"),  # no such date
+        ("S20.G00.05.001", "99"),  # not a code of the field
+    ],
+)
+def test_the_clean_test_refuses_a_value_with_an_anomaly(field_id, value):
+    assert not clean_tests(NORM)[field_id](value)
+    found: list = []
+    check_value(NORM.fields[field_id], value, 1, found)
+    assert found

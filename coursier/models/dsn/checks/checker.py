@@ -32,12 +32,13 @@ from coursier.models.dsn.checks.requirements import (
     REQUIRED_BLOCKS,
 )
 from coursier.models.dsn.checks.structure import StructureTracker
-from coursier.models.dsn.checks.values import check_value, is_clean, utf8_sample
+from coursier.models.dsn.checks.values import check_value, clean_tests, utf8_sample
 from coursier.models.dsn.lines import (
     MAX_LINE_LENGTH,
     Line,
     MalformedLine,
     field_at_start,
+    is_line,
     read_lines,
     strip_bom,
     tokenize,
@@ -133,7 +134,7 @@ def check_items(items: Iterator[Line | MalformedLine]) -> CheckReport:
 
 def field_on(item: Line | MalformedLine) -> str | None:
     """The rubrique a line starts with, readable or not (``S21.G00.40.007,'01``)."""
-    return item.field_id if type(item) is Line else field_at_start(item.text)
+    return item[1] if is_line(item) else field_at_start(item.text)
 
 
 def in_file_order(anomaly: Anomaly) -> tuple[bool, int]:
@@ -149,18 +150,19 @@ def check_stream(stream: BinaryIO) -> CheckReport:
 
 def _choose_norm(prologue: list[Line | MalformedLine], report: CheckReport) -> Norm:
     """The norm the file declares in S10.G00.00.006, or the latest one with an anomaly."""
-    declared = next((i for i in prologue if type(i) is Line and i.field_id == VERSION_FIELD), None)
-    if declared is not None and declared.value:
-        report.norm = declared.value
+    declared = next((i for i in prologue if is_line(i) and i[1] == VERSION_FIELD), None)
+    if declared is not None and declared[2]:
+        line, _, version = declared
+        report.norm = version
         try:
-            return load_norm(declared.value)
+            return load_norm(version)
         except UnknownNormVersion:
             fallback = latest_norm()
             report.anomalies.append(
                 rules.UNKNOWN_NORM.at(
-                    declared.number,
+                    line,
                     VERSION_FIELD,
-                    version=declared.value,
+                    version=version,
                     known=", ".join(known_versions()),
                     used=fallback.version,
                 )
@@ -168,12 +170,10 @@ def _choose_norm(prologue: list[Line | MalformedLine], report: CheckReport) -> N
             return fallback
     fallback = latest_norm()
     starts_with_envoi = (
-        bool(prologue)
-        and type(prologue[0]) is Line
-        and (prologue[0].field_id.startswith(ENVOI_BLOCK))
+        bool(prologue) and is_line(prologue[0]) and (prologue[0][1].startswith(ENVOI_BLOCK))
     )
     if starts_with_envoi:
-        line = declared.number if declared else prologue[0].number
+        line = declared[0] if declared else prologue[0][0]
         report.anomalies.append(rules.MISSING_NORM.at(line, VERSION_FIELD, used=fallback.version))
     return fallback
 
@@ -183,6 +183,7 @@ class _FileCheck:
 
     def __init__(self, norm: Norm, report: CheckReport) -> None:
         self.norm = norm
+        self.clean_tests = clean_tests(norm)
         self.report = report
         self.out = report.anomalies
         self.structure = StructureTracker(norm)
@@ -226,7 +227,9 @@ class _FileCheck:
                 started = True
                 if item.block_id != ENVOI_BLOCK or item.first_line != self.first_line:
                     self.out.append(rules.NOT_STARTING_WITH_S10.at(self.first_line, first_field))
-            self.last_line = max(self.last_line, *item.lines.values())
+            last = next(reversed(item.lines.values()))  # a block's lines only grow
+            if last > self.last_line:  # (an unreadable line inside it went by already)
+                self.last_line = last
             self._block(item)
         if not started:
             if self.line_count == 0:
@@ -236,10 +239,11 @@ class _FileCheck:
 
     def _check_values(self, block: Block) -> None:
         """Check each line of the block on its own: known field, value, length, encoding."""
-        fields = self.norm.fields
+        tests = self.clean_tests
         for field_id, value in block.values.items():
-            spec = fields.get(field_id)
-            if spec is None or not is_clean(spec, value):
+            test = tests.get(field_id)
+            if test is None or not test(value):
+                spec = self.norm.fields.get(field_id)
                 self._report_value(spec, field_id, value, block.lines[field_id])
             if not value.isascii() and not self.encoding_reported:
                 self._check_encoding(block.lines[field_id], field_id, value)

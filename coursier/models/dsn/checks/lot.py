@@ -24,7 +24,7 @@ from coursier.models.dsn.checks.checker import (
     in_file_order,
     open_items,
 )
-from coursier.models.dsn.checks.values import check_value, is_clean
+from coursier.models.dsn.checks.values import check_value, clean_tests
 from coursier.models.dsn.lines import Line, MalformedLine, format_line, read_lines
 from coursier.models.dsn.lots import (
     DECLARATION_START,
@@ -113,9 +113,10 @@ def check_lot_items(items: Iterator[Line | MalformedLine]) -> LotReport:
     for (_, is_declaration), run in groupby(items, key=segments):
         if is_declaration:
             first = next(run)
-            place = envelope.declaration(first.number)
+            line = first[0]  # a well-formed line's number, or an unreadable one's
+            place = envelope.declaration(line)
             checked = check_items(chain([first], run))  # noqa: B031 - run is read once, after its first
-            report.declarations.append(DeclarationCheck(place, first.number, checked))
+            report.declarations.append(DeclarationCheck(place, line, checked))
         else:
             envelope.lines(run)
     envelope.finish(segments.last_line)
@@ -291,12 +292,13 @@ class _EnvelopeCheck:
             )
 
     def _check_values(self, block: Block) -> None:
+        tests = clean_tests(self.norm)
         for field_id, value in block.values.items():
             spec = self.norm.fields.get(field_id)
             number = block.lines[field_id]
             if spec is None:
                 self.out.append(rules.UNKNOWN_FIELD.at(number, field_id, norm=LOT_NORM_VERSION))
-            elif not is_clean(spec, value):
+            elif not tests[field_id](value):
                 check_value(spec, value, number, self.out)
 
 
