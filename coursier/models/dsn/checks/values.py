@@ -91,7 +91,7 @@ def _typed_test(kind: str, length: int) -> CleanTest:
     if kind == "D":
         return lambda value: len(value) <= length and _is_date(value)
     if kind == "N":  # NUMBER, within the length (a number has no space to begin with)
-        pattern = rf"(?=.{{1,{length}}}\Z)-?\d+(?:\.\d+)?"
+        pattern = rf"(?=.{{1,{length}}}\Z){NUMBER.pattern}"
     elif length <= 1:
         pattern = f"[{_EDGE}]" if length == 1 else "(?!)"
     else:
