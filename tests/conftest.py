@@ -59,6 +59,15 @@ from pathlib import Path
 import pytest
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Property tests prove what holds for every example, not how fast one runs: hypothesis's
+    200 ms deadline per example fails them on a loaded machine (four workers on two cores)."""
+    from hypothesis import settings
+
+    settings.register_profile("coursier", deadline=None)
+    settings.load_profile("coursier")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     long = [item for item in items if item.get_closest_marker("long")]
     short = [item for item in items if not item.get_closest_marker("long")]

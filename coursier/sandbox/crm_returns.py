@@ -18,7 +18,6 @@ flux id (a new one at each sandbox start).
 from __future__ import annotations
 
 import hashlib
-import random
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -92,32 +91,43 @@ def declared_employees(blocks: Iterable[Block | MalformedLine]) -> list[Declared
     ]
 
 
-def _rng(*parts: str) -> random.Random:
-    seed = hashlib.sha256("|".join(parts).encode()).hexdigest()
-    return random.Random(seed)  # noqa: S311 - reproducible fake returns, not security
+def _draw(*parts: str) -> int:
+    """A reproducible 64-bit draw for these parts (one hash: the platform's "random" answers
+    must be the same for the same flux and employee, and cheap on a 500-file bench)."""
+    digest = hashlib.blake2b("|".join(parts).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def _share(*parts: str) -> float:
+    """A reproducible draw in [0, 1)."""
+    return _draw(*parts) / 2**64
 
 
 def transmitted_rate(siret: str, employee: DeclaredEmployee) -> Decimal:
     """The rate the sandbox's DGFiP holds for an employee of an establishment."""
-    return Decimal(_rng("rate", siret, employee.key).randrange(0, 2500)) / 100
+    return Decimal(_draw("rate", siret, employee.key) % 2500) / 100
 
 
 def _pas_rate(siret: str, employee: DeclaredEmployee, month: date) -> PasRate:
-    rng = _rng("future", siret, employee.key, f"{month:%Y%m}")
-    future = rng.random() < FUTURE_SHARE
+    when = f"{month:%Y%m}"
+    future = _share("future", siret, employee.key, when) < FUTURE_SHARE
     effective = add_months(month.replace(day=1), 2)
     return PasRate(
         nir=employee.nir,
         ntt=None if employee.nir else employee.ntt,
         payroll_number=employee.payroll_number,
         rate=transmitted_rate(siret, employee),
-        future_rate=Decimal(rng.randrange(0, 2500)) / 100 if future else None,
+        future_rate=(
+            Decimal(_draw("future-rate", siret, employee.key, when) % 2500) / 100
+            if future
+            else None
+        ),
         future_effective=effective if future else None,
     )
 
 
 def _address_anomaly(siret: str, employee: DeclaredEmployee) -> ReturnAnomaly | None:
-    if not employee.address or _rng("adr", siret, employee.key).random() >= ADDRESS_SHARE:
+    if not employee.address or _share("adr", siret, employee.key) >= ADDRESS_SHARE:
         return None
     return ReturnAnomaly(
         "ADR05",
@@ -200,7 +210,7 @@ def write_crm(
     rates = [_pas_rate(siret, e, month) for e in employees]
     addresses = [a for e in employees if (a := _address_anomaly(siret, e))]
     flagged = [a for e in employees if (a := _discrepancy(siret, e, issued))]
-    rate_id = str(_rng("rate-id", idflux).randrange(10**17, 10**18))
+    rate_id = str(10**17 + _draw("rate-id", idflux) % (9 * 10**17))
     issued.record(siret, rate_id, rates)
     return CrmDocuments(
         writer.write_crm_nominatif(envoi, declaration, rate_id, rates, addresses),

@@ -10,14 +10,14 @@ not the valid one, a taux sur taux (95) (:mod:`.crm_returns`); an FCTU gets an A
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from coursier.models.dsn.blocks import group_blocks
+from coursier.models.dsn.blocks import Block
 from coursier.models.dsn.checks import CheckReport
 from coursier.models.dsn.checks.anomalies import Anomaly
-from coursier.models.dsn.lines import Line, MalformedLine
+from coursier.models.dsn.lines import MalformedLine
 from coursier.models.returns import writer
 from coursier.models.returns.rapport import BLOCKING, NON_BLOCKING, ReturnAnomaly
 from coursier.sandbox.crm_returns import (
@@ -61,10 +61,9 @@ def starts_with_s10(lines: list[str]) -> bool:
     return bool(lines) and lines[0].startswith("S10.G00.00.")
 
 
-def read_deposited(items: Iterable[Line | MalformedLine]) -> DepositedFile:
-    """The first value of each quoted field, and every employee, from a file's tokens (read
+def read_deposited(blocks: Sequence[Block | MalformedLine]) -> DepositedFile:
+    """The first value of each quoted field, and every employee, from a file's blocks (grouped
     once: the platform also self-checks them)."""
-    blocks = list(group_blocks(items))
     first: dict[str, str] = {}
     for block in blocks:
         if type(block) is not MalformedLine:

@@ -28,7 +28,8 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from coursier.models.dsn.checks.checker import check_items
+from coursier.models.dsn.blocks import group_blocks
+from coursier.models.dsn.checks.checker import check_grouped
 from coursier.models.dsn.lines import decoded_lines, tokenize
 from coursier.models.returns import writer
 from coursier.models.returns.rapport import BLOCKING, ReturnAnomaly
@@ -188,12 +189,13 @@ def _register(state: PlatformState, who: Caller, data: bytes, version: str) -> t
     # Read as the self-check reads files: ISO-8859-1, LF or CRLF (not str.splitlines, which
     # would also split on \x85 and other characters Latin-1 text may hold).
     lines = [line.rstrip("\r\n") for line in decoded_lines(io.BytesIO(data))]
-    # Tokenized once for both readings: what the returns quote, and the self-check (a file
-    # opening with a byte order mark does not start with S10, so it is refused before).
+    # Tokenized and grouped once for both readings: what the returns quote, and the self-check
+    # (a file opening with a byte order mark does not start with S10, so it is refused before).
     items = list(tokenize(lines))
+    blocks = list(group_blocks(items))
     now = state.clock.now()
     idflux = state.new_idflux()
-    file = read_deposited(items) if starts_with_s10(lines) else None
+    file = read_deposited(blocks) if starts_with_s10(lines) else None
     envoi = writer.EnvoiIdentity(
         idflux=idflux,
         sender_siret=(file and file.sender_siret) or account.siret,
@@ -228,7 +230,7 @@ def _register(state: PlatformState, who: Caller, data: bytes, version: str) -> t
         planned = [PlannedReturn("10", "ARE", "KO", state.delays.aee, document)]
     else:
         document = writer.write_aee(envoi)
-        report = check_items(iter(items))
+        report = check_grouped(items, blocks)
         planned = [
             PlannedReturn("10", "AEE", "OK", state.delays.aee, document),
             *plan_returns(file, report, lines, envoi, state.delays, state.issued_rates),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from coursier.models.dsn.blocks import group_blocks
 from coursier.models.dsn.checks import check_lines
 from coursier.models.dsn.lines import tokenize
 from coursier.models.returns import writer
@@ -27,7 +28,7 @@ from tests.sandbox.helpers import (
 
 def plan(file: bytes):
     lines = file.decode("iso-8859-1").splitlines()
-    deposited = read_deposited(tokenize(lines))
+    deposited = read_deposited(list(group_blocks(tokenize(lines))))
     envoi = writer.EnvoiIdentity(idflux="F1.test", sender_siret=deposited.sender_siret or "")
     return deposited, plan_returns(deposited, check_lines(lines), lines, envoi, ReturnDelays())
 
@@ -58,7 +59,7 @@ def test_an_employee_known_by_ntt_only_gets_a_rate_by_ntt():
     lines = [line for line in lines if not line.startswith("S21.G00.30.001,")]
     last = max(i for i, line in enumerate(lines) if line.startswith("S21.G00.30."))
     lines.insert(last + 1, "S21.G00.30.020,'23330001809'")
-    deposited = read_deposited(tokenize(lines))
+    deposited = read_deposited(list(group_blocks(tokenize(lines))))
     assert deposited.employees[0].nir is None
     assert deposited.employees[0].ntt == "23330001809"
     envoi = writer.EnvoiIdentity(idflux="F1.ntt", sender_siret=EMPLOYER.siret)

@@ -9,8 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coursier.models.dsn import samples, writer
+from coursier.models.dsn.blocks import group_blocks
 from coursier.models.dsn.checks import check_lines
 from coursier.models.dsn.checks.anomalies import Anomaly
+from coursier.models.dsn.checks.checker import check_grouped, check_items
+from coursier.models.dsn.lines import tokenize
 from coursier.models.dsn.parser import parse
 from coursier.models.dsn.records import Employee, PayLine
 from tests.models.dsn.builders import monthly
@@ -82,6 +85,16 @@ def test_corruption_never_crashes_the_checker(lines):
     report = check_lines(lines)
     assert all(isinstance(a, Anomaly) and a.code and a.message for a in report.anomalies)
     assert all(a.line is None or 1 <= a.line <= max(len(lines), 1) for a in report.anomalies)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=corrupted())
+def test_checking_blocks_grouped_by_the_caller_is_checking_the_tokens(lines):
+    """The sandbox groups a deposit once for its returns and its self-check: the report must
+    be the one the checker gives when it groups the tokens itself."""
+    items = list(tokenize(lines))
+    grouped = check_grouped(items, list(group_blocks(items)))
+    assert grouped.as_dict() == check_items(iter(items)).as_dict()
 
 
 @settings(max_examples=200)

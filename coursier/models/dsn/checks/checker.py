@@ -9,7 +9,7 @@ its lines numbered in the lot file (``lot``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain, islice
@@ -125,9 +125,23 @@ def open_items(lines: Iterable[str]) -> tuple[list[Anomaly], Iterator[Line | Mal
 def check_items(items: Iterator[Line | MalformedLine]) -> CheckReport:
     """Self-check one declaration's tokens, numbered where they stand in their file."""
     prologue = list(islice(items, PROLOGUE_LINES))
+    return _check(prologue, group_blocks(chain(prologue, items)))
+
+
+def check_grouped(
+    items: Sequence[Line | MalformedLine], blocks: Iterable[Block | MalformedLine]
+) -> CheckReport:
+    """Self-check one declaration whose tokens ``items`` the caller has grouped already
+    (``blocks`` is ``group_blocks(items)``), for a reader that needs the blocks too."""
+    return _check(items[:PROLOGUE_LINES], blocks)
+
+
+def _check(
+    prologue: Sequence[Line | MalformedLine], blocks: Iterable[Block | MalformedLine]
+) -> CheckReport:
     report = CheckReport()
     norm = _choose_norm(prologue, report)
-    _FileCheck(norm, report).run(chain(prologue, items))
+    _FileCheck(norm, report).run(blocks)
     report.anomalies.sort(key=in_file_order)
     return report
 
@@ -148,7 +162,7 @@ def check_stream(stream: BinaryIO) -> CheckReport:
     return check_lines(read_lines(stream))
 
 
-def _choose_norm(prologue: list[Line | MalformedLine], report: CheckReport) -> Norm:
+def _choose_norm(prologue: Sequence[Line | MalformedLine], report: CheckReport) -> Norm:
     """The norm the file declares in S10.G00.00.006, or the latest one with an anomaly."""
     declared = next((i for i in prologue if is_line(i) and i[1] == VERSION_FIELD), None)
     if declared is not None and declared[2]:
@@ -210,10 +224,10 @@ class _FileCheck:
     def line_count(self) -> int:
         return self.last_line - self.first_line + 1 if self.last_line else 0
 
-    def run(self, items: Iterable[Line | MalformedLine]) -> None:
+    def run(self, blocks: Iterable[Block | MalformedLine]) -> None:
         started = False
         first_field: str | None = None  # the rubrique on the first line, readable or not
-        for item in group_blocks(items):
+        for item in blocks:
             if type(item) is MalformedLine:
                 field = field_at_start(item.text)
                 if not self.first_line:
