@@ -38,7 +38,7 @@ from coursier.connectors.http import (
     asked_delay,
     gunzip,
     is_under,
-    tls_context,
+    owned_client,
     transport_error,
     utcnow,
 )
@@ -130,9 +130,7 @@ class NetEntreprisesClient:
             caps[DEPOSITS] = CONCENTRATEUR_MINUTES
         self._widths = WindowWidths(DEFAULT_MINUTES, caps)
         self._throttle = Throttle(clock, sleep, self._retry.max_wait)
-        self._http = httpx.Client(
-            timeout=timeout, transport=transport, follow_redirects=False, verify=tls_context()
-        )
+        self._http = owned_client(timeout=timeout, transport=transport)
         self._tokens = TokenCache(self._login, clock, token_lifetime)
         header = (
             concentrateur_header(self._declarant.header_value() if self._declarant else None)
