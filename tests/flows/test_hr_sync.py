@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,13 +19,17 @@ from prefect.client.schemas.filters import (
     ArtifactFilter,
     ArtifactFilterFlowRunId,
     ArtifactFilterKey,
+    DeploymentFilter,
+    DeploymentFilterId,
 )
+from prefect.flow_engine import run_flow
 from sqlalchemy import select
 
 from coursier.connectors.credentials import list_saved
 from coursier.connectors.payflip.block import PayflipCredentials
 from coursier.connectors.securex.block import SecurexCredentials
 from coursier.deployments.hr_month_end import save_credentials
+from coursier.deployments.serving import deployments
 from coursier.flows.hr_sync import hr_sync
 from coursier.models.portfolio import load_portfolio
 from coursier.sandbox.faults import Fault, FaultKind
@@ -202,6 +206,48 @@ def test_first_run_creates_everyone_and_a_second_writes_nothing(world, sandbox):
         ("manual", 0, 25, "success"),
         ("nightly", 25, 0, "success"),
     ]
+
+
+def test_the_trigger_left_empty_is_nightly_for_a_scheduled_run_and_manual_by_hand(world, sandbox):
+    """As the deployments leave the trigger empty: a run the nightly schedule created (Prefect's
+    scheduler marks it auto-scheduled) is recorded "nightly", one started from the same
+    deployment by hand ("Synchroniser maintenant", coursier rerun) "manual"."""
+    [nightly] = [d for d in deployments() if d.name == "hr-sync"]
+    assert nightly.schedules  # the one the server's scheduler turns into runs
+    deployment_id = nightly.apply()
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    with get_client(sync_client=True) as client:
+        # What the scheduler service does each loop, here for last night (a run due already).
+        client.request(
+            "POST",
+            "/deployments/{id}/schedule",
+            path_params={"id": deployment_id},
+            json={
+                "start_time": (yesterday - timedelta(days=1)).isoformat(),
+                "end_time": yesterday.isoformat(),
+                "max_runs": 1,
+            },
+        )
+        [scheduled] = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id]))
+        )
+        assert scheduled.auto_scheduled
+        by_hand = client.create_flow_run_from_deployment(
+            deployment_id, parameters={"company": BAKERY}
+        )
+    try:
+        for flow_run in (scheduled, by_hand):
+            state = run_flow(hr_sync, flow_run, flow_run.parameters, return_type="state")
+            assert state.is_completed(), state.message
+    finally:  # the worker's API outlives the test: no schedule left behind for the others
+        with get_client(sync_client=True) as client:
+            client.delete_deployment(deployment_id)
+    triggers = stored(world, lambda s: {(h.flow_run_id, h.company, h.trigger) for h in history(s)})
+    assert (str(scheduled.id), BAKERY, "nightly") in triggers
+    assert (str(scheduled.id), GARAGE, "nightly") in triggers  # every company, at night
+    assert {(run, t) for run, _, t in triggers if run == str(by_hand.id)} == {
+        (str(by_hand.id), "manual")
+    }
 
 
 def test_changes_update_only_their_fields_never_unsynced_ones_nor_the_language(world, sandbox):
