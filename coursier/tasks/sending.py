@@ -45,7 +45,8 @@ from coursier.tasks.deposits import (
 from coursier.tasks.dsn_reading import CheckedFile
 from coursier.tasks.leases import Lease
 from coursier.tasks.reconciling import Reconciler, reconcile_account, try_reconcile
-from coursier.tasks.returns import refresh_flux
+from coursier.tasks.returns import fetch_returns
+from coursier.tasks.returns_writer import ReturnsWriter
 
 NEEDS_ACCOUNT = (Action.DEPOSIT, Action.FOLLOW, Action.RECONCILE)
 #: Sends of one file in one run (a 429 or a "not arrived" each cost one). A file whose last
@@ -107,9 +108,10 @@ def deposit_files(
     settings = run.settings
     with (
         Lease(run.store, run.flow_run_id, run.flow, seconds=settings.claim_lease_seconds) as lease,
+        ReturnsWriter(run, account) as writer,
         ThreadPoolExecutor(settings.deposit_concurrency, thread_name_prefix="deposit") as pool,
     ):
-        dispatch = _Dispatch(run, dossier, account, lease, pool, progress)
+        dispatch = _Dispatch(run, dossier, account, lease, pool, writer, progress)
         return dispatch.send_all(files)
 
 
@@ -120,6 +122,8 @@ class _Dispatch:
     account: Account
     lease: Lease
     pool: ThreadPoolExecutor
+    #: Stores the first looks' returns in batches (drained when the pool is done).
+    writer: ReturnsWriter
     progress: Progress
     results: list[FileResult] = field(default_factory=list)
     sends: dict[str, int] = field(default_factory=dict)
@@ -230,14 +234,16 @@ class _Dispatch:
 
     def _look_at_returns(self, sent: Sent) -> None:
         """Once a file is deposited, its group is free again and a first look at its returns
-        follows in the pool: a quick bilan settles it there, and the flow's follow-up skips it."""
+        follows in the pool; the writer stores them, so a quick bilan settles the deposit
+        before the flow's follow-up, which then skips it."""
         deposit_id, idflux = sent.result.deposit_id, sent.result.idflux
         if sent.fate is Fate.DEPOSITED and deposit_id is not None and idflux:
-            self.looks.append(self.pool.submit(self._first_look, deposit_id, idflux, sent.aee))
+            self.looks.append(self.pool.submit(self._first_look, idflux, sent.aee))
 
-    def _first_look(self, deposit_id: int, idflux: str, aee: bytes | None) -> None:
+    def _first_look(self, idflux: str, aee: bytes | None) -> None:
         with suppress(ConnectorError):  # the follow-up, or the returns control, reads them
-            refresh_flux(self.run, self.account, deposit_id, idflux, aee=aee)
+            listing = self.account.client.list_flux_returns(idflux)
+            self.writer.put(fetch_returns(self.run, self.account, listing, aee=aee))
 
     def _forget_finished_looks(self) -> None:
         """Drop the looks that are over (raising what one of them raised, as a bug would)."""
