@@ -216,6 +216,63 @@ def test_a_read_does_not_wait_for_a_writer_holding_the_lock(tmp_path: Path) -> N
         assert [o.item_key for o in outcomes_of(session, "run-1")] == ["held"]
 
 
+def test_a_writer_waits_its_turn_in_the_process_not_in_sqlites_polling(tmp_path: Path) -> None:
+    """While one thread holds a write transaction, another thread's writer waits on the store's
+    turn (woken the moment it is free) with no connection of its own, instead of polling
+    SQLite's lock from a connection, asleep up to 100 ms at a time; then it commits too."""
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    holding, release = threading.Event(), threading.Event()
+
+    def write(key: str, hold: bool) -> None:
+        with store.begin() as session:
+            record_outcomes(session, "run-1", "sync", [OutcomeIn(key, "ok")])
+            if hold:
+                holding.set()
+                release.wait(10)
+
+    first = threading.Thread(target=write, args=("first", True))
+    first.start()
+    assert holding.wait(10)
+    second = threading.Thread(target=write, args=("second", False))
+    second.start()
+    try:
+        time.sleep(0.3)  # long enough for the second writer to reach SQLite, were it let
+        assert second.is_alive()
+        assert store.engine.pool.checkedout() == 1  # the holder's connection only
+    finally:
+        release.set()
+        first.join()
+        second.join(10)
+    with store, store.read() as session:
+        assert sorted(o.item_key for o in outcomes_of(session, "run-1")) == ["first", "second"]
+
+
+def test_a_turn_not_given_in_time_leaves_the_wait_to_sqlite(tmp_path: Path, monkeypatch) -> None:
+    from coursier.store import database
+
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    assert store.turns is not None
+    taken, release = threading.Event(), threading.Event()
+
+    def keep_the_turn() -> None:  # a turn kept with SQLite's lock free: a bug, not a deadlock
+        with store.turns:
+            taken.set()
+            release.wait(10)
+
+    keeper = threading.Thread(target=keep_the_turn)
+    keeper.start()
+    try:
+        assert taken.wait(10)
+        with store.begin() as session:
+            record_outcomes(session, "run-1", "sync", [OutcomeIn("past the turn", "ok")])
+    finally:
+        release.set()
+        keeper.join()
+    with store, store.read() as session:
+        assert [o.item_key for o in outcomes_of(session, "run-1")] == ["past the turn"]
+
+
 # Each process imports the store, says it is ready, waits for "go", then opens the store: the
 # two migrations start together instead of one finishing while the other still imports.
 _MIGRATE = """
