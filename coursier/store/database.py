@@ -82,8 +82,8 @@ class Store:
     def begin(self) -> Iterator[Session]:
         """A session in a transaction: committed on success, rolled back on error.
 
-        On SQLite a writer meeting the write lock polls for it, sleeping up to 25 ms and then
-        100 ms between tries (SQLite's busy handler): sixteen threads of one run spent most of
+        On SQLite a writer meeting the write lock polls for it, sleeping ever longer between
+        tries, up to 100 ms (SQLite's busy handler): sixteen threads of one run spent most of
         their write transactions asleep so. They queue on a lock of the process first, woken
         the moment it is free; SQLite's lock still serialises them with other processes, and
         the store's compare-and-set claims, not this, keep deposits exactly-once."""
