@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import queue
 import threading
-from types import TracebackType
 
 from coursier.runkit import Run
 from coursier.tasks.accounts import Account
@@ -24,7 +23,7 @@ _CLOSE = None
 
 class ReturnsWriter:
     """``put`` what a listing brought (any thread); ``close`` stores the rest and raises what
-    storing raised, as the look itself would have."""
+    storing raised, as the look itself would have (``contextlib.closing`` for a ``with``)."""
 
     def __init__(self, run: Run, account: Account) -> None:
         self._run = run
@@ -42,17 +41,6 @@ class ReturnsWriter:
         self._thread.join()
         if self._error is not None:
             raise self._error
-
-    def __enter__(self) -> ReturnsWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _write(self) -> None:
         closing = False

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import suppress
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 
 from prefect import task
@@ -108,7 +108,7 @@ def deposit_files(
     settings = run.settings
     with (
         Lease(run.store, run.flow_run_id, run.flow, seconds=settings.claim_lease_seconds) as lease,
-        ReturnsWriter(run, account) as writer,
+        closing(ReturnsWriter(run, account)) as writer,
         ThreadPoolExecutor(settings.deposit_concurrency, thread_name_prefix="deposit") as pool,
     ):
         dispatch = _Dispatch(run, dossier, account, lease, pool, writer, progress)

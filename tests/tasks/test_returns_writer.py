@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 
 import pytest
 
@@ -28,7 +29,7 @@ def test_every_look_is_stored_once_in_fewer_transactions(monkeypatch):
 
     monkeypatch.setattr(returns_writer, "store_fetched", store)
     looks = [fetched(n) for n in range(200)]
-    with ReturnsWriter(run=None, account=None) as writer:
+    with closing(ReturnsWriter(run=None, account=None)) as writer:
         writer.put(looks[0])
         assert first_started.wait(10)
         with ThreadPoolExecutor(16) as pool:
