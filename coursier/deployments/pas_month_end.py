@@ -68,7 +68,12 @@ def run(cycle: Cycle) -> list[StepResult]:
         return_state=True,
     )
     cycle.said(f"Dépôt des DSN d'octobre de {DOSSIER.code}", deposited)
-    cuts = cycle.sandbox.state(PLATFORM).crm_cuts
+    platform = cycle.sandbox.state(PLATFORM)
+    # The deposit's follow-up ended before the CRM came out: the cut below strikes every one.
+    later = max(platform.delays.crm_nominatif, platform.delays.crm_financier) + 1
+    cycle.sandbox.clock.advance(later)
+    cycle.say(f"{later / 60:.0f} min plus tard (horloge du bac à sable) : les CRM PAS sont publiés")
+    cuts = platform.crm_cuts
     cuts.cut(CUT)  # every transfer of its CRM, until repaired
     cycle.say(f"Panne simulée : chaque transfert du CRM de l'association {CUT} est coupé")
     first = cycle.said("Intégration des CRM PAS", _integrate(cycle))
